@@ -1,0 +1,34 @@
+import { type Position } from './position.js';
+
+/**
+ * Metadata every event carries (DESIGN.md §6). `orgId` is absent only on
+ * user events, which belong to no tenant.
+ */
+export interface EventMetadata {
+  readonly eventId: string;
+  readonly orgId?: string;
+  /** The user (or `operator`) whose command emitted the event; null for system events. */
+  readonly actorId: string | null;
+  readonly correlationId: string;
+  readonly causationId: string;
+  /** ISO-8601 instant the command was decided at, from the command's clock. */
+  readonly occurredAt: string;
+  readonly schemaVersion: number;
+}
+
+/** An event proposed for appending. `type` equals the event's TypeScript type name. */
+export interface NewEvent<Type extends string = string, Data = unknown> {
+  readonly type: Type;
+  readonly data: Data;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as the log holds it. */
+export interface RecordedEvent<Type extends string = string, Data = unknown> extends NewEvent<Type, Data> {
+  readonly streamName: string;
+  /** 0-based index of the event within its stream. */
+  readonly revision: number;
+  readonly position: Position;
+  /** When the store recorded it (not the domain time: see metadata.occurredAt). */
+  readonly recordedAt: Date;
+}

@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import {
+  ANY,
+  comparePositions,
+  type EventStore,
+  isPosition,
+  NO_STREAM,
+  type RecordedEvent,
+  START,
+  STREAM_EXISTS,
+  WrongExpectedVersion,
+} from '../../libs/event-store/index.js';
+import { collect, eventsOf, newEvent, newEvents, takeUntil } from './event-fixtures.js';
+
+export interface ContractSubject {
+  readonly store: EventStore;
+  teardown(): Promise<void>;
+}
+
+/**
+ * The behaviour every EventStore adapter owes the rest of Tenantry
+ * (libs/event-store/event-store.port.ts). One suite, run against each adapter:
+ * a difference between adapters is a failing test here, not a surprise in
+ * production. Tests share one store and keep out of each other's way with
+ * stream names unique to the test.
+ */
+export function describeEventStoreContract(adapterName: string, open: () => Promise<ContractSubject>): void {
+  describe(`EventStore contract: ${adapterName}`, () => {
+    let subject: ContractSubject;
+    let store: EventStore;
+    let prefix: string;
+
+    beforeAll(async () => {
+      subject = await open();
+      store = subject.store;
+    });
+    afterAll(async () => {
+      await subject?.teardown();
+    });
+    beforeEach(() => {
+      prefix = `contract-${randomUUID().slice(0, 8)}/`;
+    });
+
+    const stream = (name = 'a') => `${prefix}${name}`;
+    const readStream = (name: string, options?: Parameters<EventStore['readStream']>[1]) =>
+      collect(store.readStream(name, options));
+
+    describe('append', () => {
+      it('creates a stream with no_stream and returns its revision and a position', async () => {
+        const result = await store.append(stream(), newEvents(3), NO_STREAM);
+        expect(result.nextExpectedRevision).toBe(2);
+        expect(isPosition(result.position)).toBe(true);
+        expect(comparePositions(result.position, START)).toBeGreaterThan(0);
+        expect((await readStream(stream())).map((e) => e.revision)).toEqual([0, 1, 2]);
+      });
+
+      it('refuses no_stream when the stream exists, appending nothing', async () => {
+        await store.append(stream(), newEvents(2), NO_STREAM);
+        const error = await store.append(stream(), newEvents(1), NO_STREAM).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersion);
+        expect(error).toMatchObject({ streamName: stream(), expected: NO_STREAM, actual: 1 });
+        expect(await readStream(stream())).toHaveLength(2);
+      });
+
+      it('appends at the exact expected revision and refuses any other, appending nothing', async () => {
+        await store.append(stream(), newEvents(2), NO_STREAM);
+        const ok = await store.append(stream(), newEvents(2), 1);
+        expect(ok.nextExpectedRevision).toBe(3);
+        for (const wrong of [0, 1, 2, 4]) {
+          const error = await store.append(stream(), newEvents(2), wrong).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(WrongExpectedVersion);
+          expect(error).toMatchObject({ expected: wrong, actual: 3 });
+        }
+        expect(await readStream(stream())).toHaveLength(4);
+      });
+
+      it('refuses an exact revision on a missing stream', async () => {
+        const error = await store.append(stream(), newEvents(1), 0).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersion);
+        expect(await readStream(stream())).toEqual([]);
+      });
+
+      it('refuses stream_exists on a missing stream and accepts it on an existing one', async () => {
+        const error = await store.append(stream(), newEvents(1), STREAM_EXISTS).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WrongExpectedVersion);
+        expect(error).toMatchObject({ actual: -1 });
+        await store.append(stream(), newEvents(1), NO_STREAM);
+        expect((await store.append(stream(), newEvents(1), STREAM_EXISTS)).nextExpectedRevision).toBe(1);
+      });
+
+      it('appends with any whether or not the stream exists', async () => {
+        expect((await store.append(stream(), newEvents(1), ANY)).nextExpectedRevision).toBe(0);
+        expect((await store.append(stream(), newEvents(2), ANY)).nextExpectedRevision).toBe(2);
+      });
+
+      it('refuses an empty append', async () => {
+        await expect(store.append(stream(), [], ANY)).rejects.toThrow(RangeError);
+      });
+
+      it('leaves nothing behind when a batch fails half-way', async () => {
+        await store.append(stream(), newEvents(1), NO_STREAM);
+        const head = await store.headPosition();
+        const broken = newEvents(4);
+        // The third event's id is not a UUID: the store fails after taking two events.
+        broken[2] = { ...broken[2]!, metadata: { ...broken[2]!.metadata, eventId: 'not-a-uuid' } };
+        await expect(store.append(stream(), broken, 0)).rejects.toThrow();
+        expect(await readStream(stream())).toHaveLength(1);
+        expect(await collect(store.readAll({ after: head, streamPrefix: prefix }))).toEqual([]);
+        expect((await store.append(stream(), newEvents(1), 0)).nextExpectedRevision).toBe(1);
+      });
+
+      it('lets exactly one of many concurrent writers at the same revision win', async () => {
+        await store.append(stream(), newEvents(1), NO_STREAM);
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, () => store.append(stream(), newEvents(2), 0)),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r) => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost.every((r) => r.reason instanceof WrongExpectedVersion)).toBe(true);
+        expect(await readStream(stream())).toHaveLength(3);
+      });
+
+      it('lets exactly one of many concurrent creators of a stream win', async () => {
+        const results = await Promise.allSettled(
+          Array.from({ length: 10 }, () => store.append(stream('reservation'), newEvents(1), NO_STREAM)),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(await readStream(stream('reservation'))).toHaveLength(1);
+      });
+
+      it('orders positions of successive appends', async () => {
+        const first = await store.append(stream('x'), newEvents(1), ANY);
+        const second = await store.append(stream('y'), newEvents(1), ANY);
+        expect(comparePositions(first.position, second.position)).toBeLessThan(0);
+        expect(comparePositions(await store.headPosition(), second.position)).toBeGreaterThanOrEqual(0);
+      });
+    });
+
+    describe('readStream', () => {
+      it('keeps type, data and every metadata field', async () => {
+        const event = newEvent('ChatShared', { subject: { kind: 'user', id: randomUUID() }, role: 'viewer' }, randomUUID());
+        const { position } = await store.append(stream(), [event], NO_STREAM);
+        const [read] = await readStream(stream());
+        expect(read).toMatchObject({ streamName: stream(), revision: 0, position, type: 'ChatShared' });
+        expect(read!.data).toEqual(event.data);
+        expect(read!.metadata).toEqual(event.metadata);
+        expect(read!.recordedAt).toBeInstanceOf(Date);
+      });
+
+      it('reads forwards and backwards from a revision, up to a count', async () => {
+        await store.append(stream(), newEvents(5), NO_STREAM);
+        const revisions = (events: RecordedEvent[]) => events.map((e) => e.revision);
+        expect(revisions(await readStream(stream()))).toEqual([0, 1, 2, 3, 4]);
+        expect(revisions(await readStream(stream(), { fromRevision: 2, maxCount: 2 }))).toEqual([2, 3]);
+        expect(revisions(await readStream(stream(), { direction: 'backwards' }))).toEqual([4, 3, 2, 1, 0]);
+        expect(revisions(await readStream(stream(), { direction: 'backwards', fromRevision: 3, maxCount: 2 }))).toEqual([
+          3, 2,
+        ]);
+        expect(revisions(await readStream(stream(), { direction: 'backwards', maxCount: 1 }))).toEqual([4]);
+      });
+
+      it('reads a missing stream as empty', async () => {
+        expect(await readStream(stream('missing'))).toEqual([]);
+      });
+
+      it('pages through a stream longer than one read batch', async () => {
+        for (let i = 0; i < 6; i++) await store.append(stream(), newEvents(200), ANY);
+        const events = await readStream(stream());
+        expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 1200 }, (_, i) => i));
+      });
+    });
+
+    describe('readAll', () => {
+      it('reads the events after a position, in log order, only for the prefix', async () => {
+        const head = await store.headPosition();
+        const other = `other-${randomUUID().slice(0, 8)}/a`;
+        await store.append(stream('one'), newEvents(2), NO_STREAM);
+        await store.append(other, newEvents(1), NO_STREAM);
+        await store.append(stream('two'), newEvents(1), NO_STREAM);
+        await store.append(stream('one'), newEvents(1), 1);
+
+        const mine = await collect(store.readAll({ after: head, streamPrefix: prefix }));
+        expect(mine.map((e) => `${e.streamName}@${e.revision}`)).toEqual([
+          `${stream('one')}@0`,
+          `${stream('one')}@1`,
+          `${stream('two')}@0`,
+          `${stream('one')}@2`,
+        ]);
+        const positions = mine.map((e) => e.position);
+        expect([...positions].sort(comparePositions)).toEqual(positions);
+
+        const all = await collect(store.readAll({ after: head }));
+        expect(all.map((e) => e.streamName)).toContain(other);
+      });
+
+      it('treats `after` as exclusive and honours maxCount', async () => {
+        const head = await store.headPosition();
+        await store.append(stream(), newEvents(5), NO_STREAM);
+        const [first, ...rest] = await collect(store.readAll({ after: head, streamPrefix: prefix }));
+        const afterFirst = await collect(store.readAll({ after: first!.position, streamPrefix: prefix }));
+        expect(afterFirst.map((e) => e.revision)).toEqual(rest.map((e) => e.revision));
+        const two = await collect(store.readAll({ after: head, streamPrefix: prefix, maxCount: 2 }));
+        expect(two.map((e) => e.revision)).toEqual([0, 1]);
+      });
+
+      it('does not match a prefix as a pattern', async () => {
+        const head = await store.headPosition();
+        await store.append(`${prefix}x_y`, newEvents(1), NO_STREAM);
+        await store.append(`${prefix}xzy`, newEvents(1), NO_STREAM);
+        const matched = await collect(store.readAll({ after: head, streamPrefix: `${prefix}x_` }));
+        expect(matched.map((e) => e.streamName)).toEqual([`${prefix}x_y`]);
+      });
+    });
+
+    describe('subscribeToAll', () => {
+      it('catches up, says so once, then delivers live events in order', async () => {
+        const head = await store.headPosition();
+        await store.append(stream('one'), newEvents(3), NO_STREAM);
+        const subscription = store.subscribeToAll({ after: head, streamPrefix: prefix });
+        const iterator = subscription[Symbol.asyncIterator]();
+        try {
+          const catchUp = await takeUntil(iterator, (got) => got.some((m) => m.kind === 'caughtUp'));
+          expect(catchUp.map((m) => m.kind)).toEqual(['event', 'event', 'event', 'caughtUp']);
+
+          await store.append(stream('two'), newEvents(2), NO_STREAM);
+          await store.append(stream('one'), newEvents(1), 2);
+          const live = await takeUntil(iterator, (got) => got.length === 3);
+          expect(live.map((m) => m.kind)).toEqual(['event', 'event', 'event']);
+          expect(eventsOf(live).map((e) => `${e.streamName}@${e.revision}`)).toEqual([
+            `${stream('two')}@0`,
+            `${stream('two')}@1`,
+            `${stream('one')}@3`,
+          ]);
+        } finally {
+          await subscription.close();
+        }
+      });
+
+      it('starts strictly after a checkpoint and filters by prefix', async () => {
+        await store.append(stream(), newEvents(3), NO_STREAM);
+        const [, second] = await readStream(stream());
+        await store.append(`elsewhere-${randomUUID()}`, newEvents(1), NO_STREAM);
+        const subscription = store.subscribeToAll({ after: second!.position, streamPrefix: prefix });
+        const iterator = subscription[Symbol.asyncIterator]();
+        try {
+          const got = await takeUntil(iterator, (m) => m.some((x) => x.kind === 'caughtUp'));
+          expect(eventsOf(got).map((e) => e.revision)).toEqual([2]);
+        } finally {
+          await subscription.close();
+        }
+      });
+
+      it('ends the iteration when closed', async () => {
+        const subscription = store.subscribeToAll({ after: await store.headPosition(), streamPrefix: prefix });
+        const iterator = subscription[Symbol.asyncIterator]();
+        await takeUntil(iterator, (m) => m.some((x) => x.kind === 'caughtUp'));
+        const pending = iterator.next();
+        await subscription.close();
+        await store.append(stream(), newEvents(1), ANY);
+        const next = await Promise.race([
+          pending,
+          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 5_000)),
+        ]);
+        expect(next).not.toBe('still waiting');
+        if (next !== 'still waiting' && !next.done) {
+          // A message already in flight may still arrive; nothing after it.
+          expect((await iterator.next()).done).toBe(true);
+        }
+      });
+    });
+
+    describe('headPosition and ping', () => {
+      it('reports the position of the newest event', async () => {
+        const { position } = await store.append(stream(), newEvents(2), NO_STREAM);
+        expect(comparePositions(await store.headPosition(), position)).toBeGreaterThanOrEqual(0);
+        await expect(store.ping()).resolves.toBeUndefined();
+      });
+    });
+  });
+}
