@@ -65,6 +65,12 @@ export interface Subscription extends AsyncIterable<SubscriptionMessage> {
 /**
  * The event log (DESIGN.md §2, §6, §7). Streams hold one aggregate instance
  * each; the log orders every event of every stream by a global position.
+ *
+ * Readers of the whole log (readAll, subscribeToAll, headPosition) see an
+ * appended event once its place in the order is final: at once with
+ * EventStoreDB; with Postgres, once every transaction that began writing
+ * before it has finished, which is what lets no reader skip an event. Reads
+ * of one stream see an append as soon as it returns.
  */
 export interface EventStore {
   /**

@@ -12,14 +12,17 @@ export class AppendSignal {
   private waiters = new Set<() => void>();
   /** Counts notifications, so a waiter can tell it missed one while it was reading. */
   private generation = 0;
-  private listener: pg.Client | pg.PoolClient | undefined;
+  private listener: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
   private closed = false;
 
+  /**
+   * @param connection settings for the LISTEN connection: its own client,
+   * outside the pool, so it takes no pool slot and close() can await its end.
+   */
   constructor(
-    private readonly pool: pg.Pool,
+    private readonly connection: pg.ClientConfig,
     readonly pollIntervalMs: number,
-    private readonly listenConnectionString?: string,
   ) {}
 
   /** Take before reading; pass to wait() so a notification that came meanwhile is not lost. */
@@ -54,9 +57,7 @@ export class AppendSignal {
     await this.connecting?.catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
-    if (!listener) return;
-    if ('release' in listener) listener.release(true);
-    else await listener.end().catch(() => undefined);
+    await listener?.end().catch(() => undefined);
   }
 
   private wakeAll(): void {
@@ -73,34 +74,25 @@ export class AppendSignal {
   }
 
   private async connect(): Promise<void> {
-    let client: pg.Client | pg.PoolClient | undefined;
+    const client = new pg.Client(this.connection);
     try {
-      if (this.listenConnectionString) {
-        client = new pg.Client({ connectionString: this.listenConnectionString });
-        await client.connect();
-      } else {
-        client = await this.pool.connect();
-      }
       client.on('notification', () => this.wakeAll());
-      // A broken LISTEN connection only costs latency (the timer still polls);
-      // drop it and listen again on the next wait.
-      client.on('error', () => this.dropListener(client!));
+      // A broken LISTEN connection only costs latency (the timer still polls):
+      // drop it and listen again on the next wait. Registered before connect,
+      // so a refused connection is not an unhandled 'error'.
+      client.on('error', () => this.dropListener(client));
+      await client.connect();
       await client.query(`LISTEN ${EVENT_STORE_NOTIFY_CHANNEL}`);
       if (this.closed) throw new Error('closed while connecting');
       this.listener = client;
     } catch {
-      if (client) this.dropClient(client);
+      void client.end().catch(() => undefined);
     }
   }
 
-  private dropListener(client: pg.Client | pg.PoolClient): void {
+  private dropListener(client: pg.Client): void {
     if (this.listener === client) this.listener = undefined;
-    this.dropClient(client);
+    void client.end().catch(() => undefined);
     this.wakeAll();
-  }
-
-  private dropClient(client: pg.Client | pg.PoolClient): void {
-    if ('release' in client) client.release(true);
-    else void client.end().catch(() => undefined);
   }
 }

@@ -20,11 +20,6 @@ export interface PostgresEventStoreOptions {
   readonly batchSize?: number;
   /** Fallback poll interval for live subscriptions when no notification arrives. */
   readonly pollIntervalMs?: number;
-  /**
-   * Connection string for the LISTEN connection; defaults to taking one
-   * client out of the pool for good.
-   */
-  readonly listenConnectionString?: string;
 }
 
 interface EventRow {
@@ -65,20 +60,31 @@ export class PostgresEventStore implements EventStore {
     options: PostgresEventStoreOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 500;
-    this.signal = new AppendSignal(pool, options.pollIntervalMs ?? 1000, options.listenConnectionString);
+    // The pool's own connection settings also serve the LISTEN connection.
+    this.signal = new AppendSignal(pool.options, options.pollIntervalMs ?? 1000);
   }
 
-  async append(streamName: string, events: readonly NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+  async append(
+    streamName: string,
+    events: readonly NewEvent[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('append needs at least one event');
     const [kind, revision] = typeof expected === 'number' ? ['exact', expected] : [expected, null];
     const payload = JSON.stringify(
       events.map((e) => ({ eventId: e.metadata.eventId, type: e.type, data: e.data, metadata: e.metadata })),
     );
     try {
-      const { rows } = await this.pool.query<{ next_revision: string; transaction_id: string; last_seq: string }>(
-        'SELECT next_revision, transaction_id, last_seq FROM eventstore.append($1, $2, $3, $4::jsonb)',
-        [streamName, kind, revision, payload],
-      );
+      const { rows } = await this.pool.query<{
+        next_revision: string;
+        transaction_id: string;
+        last_seq: string;
+      }>('SELECT next_revision, transaction_id, last_seq FROM eventstore.append($1, $2, $3, $4::jsonb)', [
+        streamName,
+        kind,
+        revision,
+        payload,
+      ]);
       const row = rows[0]!;
       return {
         nextExpectedRevision: Number(row.next_revision),

@@ -49,7 +49,11 @@ export class PostgresSubscription implements Subscription {
     let blockedDelay = BLOCKED_RETRY_MS.first;
     while (!this.closed) {
       const generation = this.signal.current;
-      const { events, blocked } = await this.reader.readPage(after, this.options.batchSize, this.options.streamPrefix);
+      const { events, blocked } = await this.reader.readPage(
+        after,
+        this.options.batchSize,
+        this.options.streamPrefix,
+      );
       for (const event of events) {
         if (this.closed) return;
         yield { kind: 'event', event };
