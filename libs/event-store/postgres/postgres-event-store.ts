@@ -12,7 +12,7 @@ import {
 import { WrongExpectedVersion } from '../errors.js';
 import { decodePosition, encodePosition, START, type Position } from '../position.js';
 import { AppendSignal } from './append-signal.js';
-import { PostgresSubscription } from './postgres-subscription.js';
+import { type LogPage, type PageReader, PostgresSubscription } from './postgres-subscription.js';
 import { WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.js';
 
 export interface PostgresEventStoreOptions {
@@ -34,12 +34,6 @@ interface EventRow {
   recorded_at: Date;
 }
 
-/** A page of the log, and whether finished events wait behind a still-open transaction. */
-export interface LogPage {
-  readonly events: RecordedEvent[];
-  readonly blocked: boolean;
-}
-
 const EVENT_COLUMNS =
   'transaction_id, seq, stream_name, stream_revision, event_id, event_type, data, metadata, recorded_at';
 
@@ -51,7 +45,7 @@ const SNAPSHOT_XMIN = 'pg_snapshot_xmin(pg_current_snapshot())';
 const SAFE = `transaction_id < ${SNAPSHOT_XMIN}`;
 
 /** The embedded default event store (DESIGN.md §3, §7). Schema: schema.ts. */
-export class PostgresEventStore implements EventStore {
+export class PostgresEventStore implements EventStore, PageReader {
   private readonly batchSize: number;
   private readonly signal: AppendSignal;
 

@@ -1,9 +1,15 @@
+import { type RecordedEvent } from '../event-envelope.js';
 import { type Subscription, type SubscriptionMessage } from '../event-store.port.js';
 import { type Position } from '../position.js';
 import { type AppendSignal } from './append-signal.js';
-import { type LogPage } from './postgres-event-store.js';
 
-interface PageReader {
+/** A page of the log, and whether finished events wait behind a still-open transaction. */
+export interface LogPage {
+  readonly events: RecordedEvent[];
+  readonly blocked: boolean;
+}
+
+export interface PageReader {
   readPage(after: Position, limit: number, streamPrefix?: string): Promise<LogPage>;
 }
 
