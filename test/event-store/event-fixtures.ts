@@ -44,7 +44,10 @@ export async function takeUntil(
     const next = await Promise.race([
       iterator.next(),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`subscription timed out after ${received.length} messages`)), remaining);
+        timer = setTimeout(
+          () => reject(new Error(`subscription timed out after ${received.length} messages`)),
+          remaining,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
     if (next.done) break;

@@ -292,10 +292,13 @@ export function describeEventStoreContract(adapterName: string, open: () => Prom
         const pending = iterator.next();
         await subscription.close();
         await store.append(stream(), newEvents(1), ANY);
+        let timer: NodeJS.Timeout | undefined;
         const next = await Promise.race([
           pending,
-          new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 5_000)),
-        ]);
+          new Promise<'still waiting'>((r) => {
+            timer = setTimeout(() => r('still waiting'), 5_000);
+          }),
+        ]).finally(() => clearTimeout(timer));
         expect(next).not.toBe('still waiting');
         if (next !== 'still waiting' && !next.done) {
           // A message already in flight may still arrive; nothing after it.
