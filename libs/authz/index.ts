@@ -1,0 +1,3 @@
+export * from './access-facts.js';
+export * from './evaluate.js';
+export * from './policy.js';

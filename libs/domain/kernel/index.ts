@@ -1,0 +1,3 @@
+export * from './decider.js';
+export * from './domain-error.js';
+export * from './values.js';

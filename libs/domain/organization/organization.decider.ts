@@ -1,0 +1,189 @@
+import { ORG_ROLES, type OrgRole } from '../../authz/policy.js';
+import { assertNever, assertSlug, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  type ChangeOrgSettings,
+  type CreateOrganization,
+  type OrganizationCommand,
+  type RemoveOrgMember,
+  type SetOrgMemberRole,
+} from './organization.commands.js';
+import { type OrganizationEvent } from './organization.events.js';
+import {
+  type ActiveOrganization,
+  isOrgManager,
+  type OrganizationState,
+  ownerCount,
+} from './organization.state.js';
+
+export const ORG_NAME_MAX = 200;
+
+/**
+ * The organization (tenant) of DESIGN.md §5: its members, their roles and its
+ * sharing settings. Slug uniqueness is not decided here: it lives in a
+ * reservation stream the handler appends to (DESIGN.md §6).
+ */
+export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent, OrganizationState> = {
+  initialState: { status: 'absent' },
+
+  decide(command, state) {
+    if (command.type === 'CreateOrganization') return create(command, state);
+    const org = visibleTo(command.actorId, state);
+    switch (command.type) {
+      case 'SetOrgMemberRole':
+        return setMemberRole(command, org);
+      case 'RemoveOrgMember':
+        return removeMember(command, org);
+      case 'ChangeOrgSettings':
+        return changeSettings(command, org);
+      default:
+        return assertNever(command);
+    }
+  },
+
+  evolve(state, event: Recorded<OrganizationEvent>) {
+    if (event.type === 'OrganizationCreated') {
+      return {
+        status: 'active',
+        orgId: event.data.orgId,
+        slug: event.data.slug,
+        name: event.data.name,
+        members: {},
+        settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
+        settingsChangedBy: null,
+      };
+    }
+    if (state.status !== 'active') return state;
+    switch (event.type) {
+      case 'OrgMemberAdded':
+      case 'MemberRoleChanged':
+        return {
+          ...state,
+          members: { ...state.members, [event.data.userId]: { role: event.data.role, since: event.ref } },
+        };
+      case 'OrgMemberRemoved': {
+        const { [event.data.userId]: _removed, ...members } = state.members;
+        return { ...state, members };
+      }
+      case 'OrgSettingsChanged':
+        return { ...state, settings: event.data.settings, settingsChangedBy: event.ref };
+      default:
+        return assertNever(event);
+    }
+  },
+};
+
+/** Non-members cannot see the organization: 404, like one that does not exist (DESIGN.md §5). */
+function visibleTo(actorId: string, state: OrganizationState): ActiveOrganization {
+  if (state.status !== 'active' || !state.members[actorId]) {
+    throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
+  }
+  return state;
+}
+
+function create(command: CreateOrganization, state: OrganizationState): OrganizationEvent[] {
+  if (state.status !== 'absent') throw refuse.conflict('ORG.ALREADY_EXISTS', 'organization already exists');
+  assertSlug('slug', command.slug);
+  assertText('name', command.name, ORG_NAME_MAX);
+  const { orgId, slug, name, actorId } = command;
+  return [
+    { type: 'OrganizationCreated', data: { orgId, slug, name, createdBy: actorId } },
+    // The creator's ownership is an event of its own, so audits can name it as the grant.
+    { type: 'OrgMemberAdded', data: { orgId, userId: actorId, role: 'owner' } },
+  ];
+}
+
+/**
+ * Role rules of DESIGN.md §5: owners and admins manage roles; only an owner
+ * grants or revokes `owner`; nobody changes their own role except an owner
+ * stepping down while another owner remains; the last owner stays.
+ */
+function setMemberRole(command: SetOrgMemberRole, org: ActiveOrganization): OrganizationEvent[] {
+  assertOrgRole(command.role);
+  const actorRole = org.members[command.actorId]!.role;
+  const current = org.members[command.userId]?.role;
+  if (command.userId === command.actorId) {
+    if (current === command.role) return [];
+    if (actorRole !== 'owner') throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
+  }
+  if (!isOrgManager(actorRole))
+    throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins manage members');
+  if ((command.role === 'owner' || current === 'owner') && actorRole !== 'owner') {
+    throw refuse.forbidden('ORG.OWNER_ONLY', 'only an owner grants or revokes owner');
+  }
+  if (current === command.role) return [];
+  if (current === 'owner' && ownerCount(org) === 1) {
+    throw refuse.conflict('ORG.LAST_OWNER', 'the last owner cannot be demoted');
+  }
+  if (current === undefined) {
+    if (!command.userIsRegistered) {
+      throw refuse.invalid('ORG.UNKNOWN_USER', `user ${command.userId} does not exist`, [
+        { field: 'userId', message: `user ${command.userId} does not exist` },
+      ]);
+    }
+    return [
+      { type: 'OrgMemberAdded', data: { orgId: org.orgId, userId: command.userId, role: command.role } },
+    ];
+  }
+  return [
+    {
+      type: 'MemberRoleChanged',
+      data: {
+        scope: 'organization',
+        orgId: org.orgId,
+        userId: command.userId,
+        role: command.role,
+        previousRole: current,
+      },
+    },
+  ];
+}
+
+/**
+ * Removal follows the role rules: an owner's removal needs an owner, one's own
+ * removal is an owner stepping down (another owner remaining), and the last
+ * owner stays.
+ */
+function removeMember(command: RemoveOrgMember, org: ActiveOrganization): OrganizationEvent[] {
+  const actorRole = org.members[command.actorId]!.role;
+  const current = org.members[command.userId]?.role;
+  if (command.userId === command.actorId && actorRole !== 'owner') {
+    throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
+  }
+  if (!isOrgManager(actorRole))
+    throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins manage members');
+  if (current === undefined) throw refuse.notFound('ORG.MEMBER_NOT_FOUND', 'member not found');
+  if (current === 'owner' && actorRole !== 'owner') {
+    throw refuse.forbidden('ORG.OWNER_ONLY', 'only an owner grants or revokes owner');
+  }
+  if (current === 'owner' && ownerCount(org) === 1) {
+    throw refuse.conflict('ORG.LAST_OWNER', 'the last owner cannot be removed');
+  }
+  return [
+    { type: 'OrgMemberRemoved', data: { orgId: org.orgId, userId: command.userId, previousRole: current } },
+  ];
+}
+
+function changeSettings(command: ChangeOrgSettings, org: ActiveOrganization): OrganizationEvent[] {
+  if (!isOrgManager(org.members[command.actorId]!.role)) {
+    throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins change settings');
+  }
+  const settings = {
+    chatSharingDisabled: command.chatSharingDisabled ?? org.settings.chatSharingDisabled,
+    workspaceSharingDisabled: command.workspaceSharingDisabled ?? org.settings.workspaceSharingDisabled,
+  };
+  if (
+    settings.chatSharingDisabled === org.settings.chatSharingDisabled &&
+    settings.workspaceSharingDisabled === org.settings.workspaceSharingDisabled
+  ) {
+    return [];
+  }
+  return [{ type: 'OrgSettingsChanged', data: { orgId: org.orgId, settings, previous: org.settings } }];
+}
+
+function assertOrgRole(role: string): asserts role is OrgRole {
+  if (!(ORG_ROLES as readonly string[]).includes(role)) {
+    throw refuse.invalid('INPUT.ROLE', `role must be one of ${ORG_ROLES.join(', ')}`, [
+      { field: 'role', message: `must be one of ${ORG_ROLES.join(', ')}` },
+    ]);
+  }
+}
