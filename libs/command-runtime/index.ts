@@ -1,0 +1,3 @@
+export * from './aggregate-store.js';
+export * from './command-context.js';
+export * from './execute-command.js';
