@@ -5,7 +5,7 @@
  * free of time.
  */
 export interface CommandContext {
-  /** A user id, or `operator` for the operator token. */
+  /** A user id, or OPERATOR_ACTOR_ID (libs/domain/user) for the operator token. */
   readonly actorId: string;
   /** Shared by everything one request (or one saga) caused. */
   readonly correlationId: string;
@@ -13,5 +13,3 @@ export interface CommandContext {
   readonly causationId: string;
   readonly now: Date;
 }
-
-export const OPERATOR_ACTOR = 'operator';

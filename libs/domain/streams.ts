@@ -9,6 +9,15 @@ export const streams = {
   user: (userId: string) => `user-${userId}`,
   /** Platform-wide reservation of an organization slug (appended with no_stream). */
   orgSlugReservation: (slug: string) => `reservation-org-slug-${slug}`,
+  /**
+   * Platform-wide reservation of a user's email, claimed like an org slug
+   * (libs/domain/reservation; a duplicate answers 409), with the user id as
+   * owner. Named by the SHA-256 hex of the normalised email
+   * (libs/domain/user/user.email.ts `normalizeEmail`), never the email
+   * itself: an email is personal data, and stream names show up where event
+   * bodies do not (stream listings, logs, a failed append's error message).
+   */
+  userEmailReservation: (emailHash: string) => `reservation-user-email-${emailHash}`,
 
   tenantPrefix: (orgId: string) => `org-${orgId}/`,
   organization: (orgId: string) => `org-${orgId}/organization`,
