@@ -1,0 +1,244 @@
+import { isWorkspaceRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../authz/policy.js';
+import { assertNever, assertSlug, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import { type ActiveOrganization } from '../organization/organization.state.js';
+import {
+  assertWritable,
+  canManageWorkspace,
+  countedWorkspaceRole,
+  effectiveWorkspaceRole,
+  outranks,
+} from './workspace.access.js';
+import {
+  type ArchiveWorkspace,
+  type CreateWorkspace,
+  type RemoveWorkspaceMember,
+  type SetWorkspaceMemberRole,
+  type UnarchiveWorkspace,
+  type WorkspaceCommand,
+} from './workspace.commands.js';
+import { type WorkspaceEvent } from './workspace.events.js';
+import { type ActiveWorkspace, type WorkspaceState } from './workspace.state.js';
+
+export const WORKSPACE_NAME_MAX = 200;
+
+/**
+ * The workspace of DESIGN.md §5: its members, their roles, and whether it is
+ * archived. Slug uniqueness within the org is not decided here: it lives in a
+ * reservation stream the handler appends to (DESIGN.md §6).
+ *
+ * Checks run in one order: 404 (cannot see it) → 400 (bad role) → 410
+ * (archived) → 403 → 400 (target outside the org) → no-op → 409, as in the
+ * organization. So an archived workspace answers 410 even to a change that
+ * would append nothing, and 410 comes before any 403 (DESIGN.md §5).
+ */
+export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, WorkspaceState> = {
+  initialState: { status: 'absent' },
+
+  decide(command, state) {
+    if (command.type === 'CreateWorkspace') return create(command, state);
+    const { workspace, actorRole } = visibleTo(command.actorId, command.org, state);
+    switch (command.type) {
+      case 'SetWorkspaceMemberRole':
+        return setMemberRole(command, workspace, actorRole);
+      case 'RemoveWorkspaceMember':
+        return removeMember(command, workspace, actorRole);
+      case 'ArchiveWorkspace':
+      case 'UnarchiveWorkspace':
+        return setArchived(command, workspace, actorRole);
+      default:
+        return assertNever(command);
+    }
+  },
+
+  evolve(state, event: Recorded<WorkspaceEvent>) {
+    if (event.type === 'WorkspaceCreated') {
+      const { orgId, workspaceId, slug, name } = event.data;
+      return {
+        status: 'active',
+        orgId,
+        workspaceId,
+        slug,
+        name,
+        members: {},
+        archived: false,
+        archivedBy: null,
+      };
+    }
+    if (state.status !== 'active') return state;
+    switch (event.type) {
+      case 'WorkspaceMemberAdded':
+      case 'MemberRoleChanged':
+        return {
+          ...state,
+          members: { ...state.members, [event.data.userId]: { role: event.data.role, since: event.ref } },
+        };
+      case 'WorkspaceMemberRemoved': {
+        const { [event.data.userId]: _removed, ...members } = state.members;
+        return { ...state, members };
+      }
+      case 'WorkspaceArchived':
+        return { ...state, archived: true, archivedBy: event.ref };
+      case 'WorkspaceUnarchived':
+        return { ...state, archived: false, archivedBy: null };
+      default:
+        return assertNever(event);
+    }
+  },
+};
+
+/**
+ * 404 for whoever cannot see the workspace (DESIGN.md §5 HTTP rules). A
+ * non-member of the org gets the org's own 404, as on every route of an org
+ * they cannot see; an org member gets the workspace's, whether it is missing,
+ * belongs to another org, or is merely not visible to them.
+ */
+function visibleTo(actorId: string, org: ActiveOrganization, state: WorkspaceState) {
+  if (!org.members[actorId]) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
+  const actorRole = state.status === 'active' ? effectiveWorkspaceRole(state, org, actorId) : null;
+  if (state.status !== 'active' || actorRole === null) {
+    throw refuse.notFound('WORKSPACE.NOT_FOUND', 'workspace not found');
+  }
+  return { workspace: state, actorRole };
+}
+
+/**
+ * Any org member but an auditor creates workspaces. Creation is allowed while
+ * `workspaceSharingDisabled` is on: it adds nobody but the creator, as owner,
+ * and owner memberships keep counting then.
+ */
+function create(command: CreateWorkspace, state: WorkspaceState): WorkspaceEvent[] {
+  const { org, actorId, workspaceId, slug, name } = command;
+  const orgRole = org.members[actorId]?.role;
+  if (orgRole === undefined) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
+  if (orgRole === 'auditor')
+    throw refuse.forbidden('WORKSPACE.FORBIDDEN', 'auditors do not create workspaces');
+  if (state.status !== 'absent')
+    throw refuse.conflict('WORKSPACE.ALREADY_EXISTS', 'workspace already exists');
+  assertSlug('slug', slug);
+  assertText('name', name, WORKSPACE_NAME_MAX);
+  const orgId = org.orgId;
+  return [
+    { type: 'WorkspaceCreated', data: { orgId, workspaceId, slug, name, createdBy: actorId } },
+    // The creator's ownership is an event of its own, so audits can name it as the grant.
+    { type: 'WorkspaceMemberAdded', data: { orgId, workspaceId, userId: actorId, role: 'owner' } },
+  ];
+}
+
+/**
+ * The org's owner rules, on the workspace (DESIGN.md §5): owners and admins
+ * (org owners and admins acting as admins) manage roles; only a workspace
+ * owner grants or revokes `owner`; nobody changes their own role except an
+ * owner stepping down while another owner remains; the last owner stays.
+ *
+ * While `workspaceSharingDisabled` is on, DESIGN.md refuses adding members.
+ * We refuse promotions too, since they would grant what the setting withholds
+ * (an inert viewer made owner counts at once; a viewer made member could
+ * write when sharing returns). Demotions and removals stay possible: the
+ * setting stops granting, never revoking.
+ */
+function setMemberRole(
+  command: SetWorkspaceMemberRole,
+  workspace: ActiveWorkspace,
+  actorRole: WorkspaceRole,
+): WorkspaceEvent[] {
+  assertWorkspaceRole(command.role);
+  assertWritable(workspace);
+  const { org, userId, role } = command;
+  const current = workspace.members[userId]?.role;
+  if (userId === command.actorId) {
+    if (current === role) return [];
+    // Judged on the workspace role itself: an org admin acting as admin still may not give themselves one.
+    if (current !== 'owner') throw selfRole();
+  }
+  if (!canManageWorkspace(actorRole)) throw forbidden();
+  if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw ownerOnly();
+  if (org.settings.workspaceSharingDisabled && (current === undefined || outranks(role, current))) {
+    throw refuse.forbidden(
+      'WORKSPACE.SHARING_DISABLED',
+      'workspace sharing is disabled in this organization',
+    );
+  }
+  // Checked on changes too, not only additions: a member who left the org keeps an inert entry here.
+  if (!org.members[userId]) {
+    throw refuse.invalid('WORKSPACE.NOT_ORG_MEMBER', `user ${userId} is not a member of the organization`, [
+      { field: 'userId', message: `user ${userId} is not a member of the organization` },
+    ]);
+  }
+  if (current === role) return [];
+  if (current === 'owner' && !anotherOwnerRemains(workspace, org, userId)) throw lastOwner();
+  const ids = { orgId: workspace.orgId, workspaceId: workspace.workspaceId, userId };
+  if (current === undefined) return [{ type: 'WorkspaceMemberAdded', data: { ...ids, role } }];
+  return [{ type: 'MemberRoleChanged', data: { scope: 'workspace', ...ids, role, previousRole: current } }];
+}
+
+/**
+ * Removal follows the role rules: an owner's removal needs an owner, one's
+ * own removal is an owner stepping down (another owner remaining), the last
+ * owner stays. It stays possible while sharing is disabled (see above).
+ */
+function removeMember(
+  command: RemoveWorkspaceMember,
+  workspace: ActiveWorkspace,
+  actorRole: WorkspaceRole,
+): WorkspaceEvent[] {
+  assertWritable(workspace);
+  const { org, userId } = command;
+  const current = workspace.members[userId]?.role;
+  // An org admin who is no workspace member gets the 404 below, not a 403 for "removing themselves".
+  if (userId === command.actorId && current !== undefined && current !== 'owner') throw selfRole();
+  if (!canManageWorkspace(actorRole)) throw forbidden();
+  if (current === undefined) throw refuse.notFound('WORKSPACE.MEMBER_NOT_FOUND', 'member not found');
+  if (current === 'owner' && actorRole !== 'owner') throw ownerOnly();
+  if (current === 'owner' && !anotherOwnerRemains(workspace, org, userId)) throw lastOwner();
+  return [
+    {
+      type: 'WorkspaceMemberRemoved',
+      data: { orgId: workspace.orgId, workspaceId: workspace.workspaceId, userId, previousRole: current },
+    },
+  ];
+}
+
+/**
+ * Workspace owners and org owners archive and unarchive (DESIGN.md §5); org
+ * admins do not, though they act as workspace admins elsewhere. Permission is
+ * checked before the no-op, as for roles: who may not archive learns nothing
+ * from the answer.
+ */
+function setArchived(
+  command: ArchiveWorkspace | UnarchiveWorkspace,
+  workspace: ActiveWorkspace,
+  actorRole: WorkspaceRole,
+): WorkspaceEvent[] {
+  if (actorRole !== 'owner' && command.org.members[command.actorId]?.role !== 'owner') {
+    throw refuse.forbidden('WORKSPACE.FORBIDDEN', 'only workspace owners and org owners archive workspaces');
+  }
+  const archive = command.type === 'ArchiveWorkspace';
+  if (workspace.archived === archive) return [];
+  const data = { orgId: workspace.orgId, workspaceId: workspace.workspaceId };
+  return [archive ? { type: 'WorkspaceArchived', data } : { type: 'WorkspaceUnarchived', data }];
+}
+
+/**
+ * "Another owner remains" counts owners whose membership still counts: an
+ * owner who left the org cannot act, so the last owner who can is protected.
+ */
+function anotherOwnerRemains(workspace: ActiveWorkspace, org: ActiveOrganization, userId: string): boolean {
+  return Object.keys(workspace.members).some(
+    (id) => id !== userId && countedWorkspaceRole(workspace, org, id) === 'owner',
+  );
+}
+
+function assertWorkspaceRole(role: string): asserts role is WorkspaceRole {
+  if (!isWorkspaceRole(role)) {
+    throw refuse.invalid('INPUT.ROLE', `role must be one of ${WORKSPACE_ROLES.join(', ')}`, [
+      { field: 'role', message: `must be one of ${WORKSPACE_ROLES.join(', ')}` },
+    ]);
+  }
+}
+
+const selfRole = () => refuse.forbidden('WORKSPACE.SELF_ROLE', 'nobody may change their own role');
+const forbidden = () => refuse.forbidden('WORKSPACE.FORBIDDEN', 'only owners and admins manage members');
+const ownerOnly = () =>
+  refuse.forbidden('WORKSPACE.OWNER_ONLY', 'only a workspace owner grants or revokes owner');
+const lastOwner = () =>
+  refuse.conflict('WORKSPACE.LAST_OWNER', 'the last owner can be neither removed nor demoted');
