@@ -1,3 +1,5 @@
+import { type EventRef } from '../../authz/access-facts.js';
+
 /**
  * An aggregate as a pure decider (STYLE.md §1, after Emmett): no I/O, no
  * clock, no id generation. Time, ids and facts looked up elsewhere arrive on
@@ -22,13 +24,10 @@ export interface DomainEvent<Type extends string = string, Data extends object =
 /**
  * Where an event sits in the log. State keeps it beside every fact that
  * grants access, so that libs/authz can say which event established a right
- * (DESIGN.md §5: reasons name the event's id, position and time).
+ * (DESIGN.md §5: reasons name the event's id, position and time). One type,
+ * owned by the access policy, so facts pass from state to authz unchanged.
  */
-export interface EventRef {
-  readonly eventId: string;
-  readonly position: string;
-  readonly occurredAt: string;
-}
+export type { EventRef };
 
 /** A domain event read back from the log. */
 export type Recorded<Event extends DomainEvent> = Event & { readonly ref: EventRef };
