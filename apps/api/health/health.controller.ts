@@ -1,0 +1,67 @@
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { type ServerResponse } from 'node:http';
+import { InjectPinoLogger, type PinoLogger } from 'nestjs-pino';
+import { type EventStore } from '../../../libs/event-store/index.js';
+import { type Database } from '../../../libs/persistence/index.js';
+import { EVENT_STORE } from '../event-store.provider.js';
+import { DATABASE } from '../runtime.js';
+
+/** A check that has not answered in this time counts as down: a probe must answer quickly. */
+export const READY_CHECK_TIMEOUT_MS = 2_000;
+
+type CheckStatus = 'up' | 'down';
+
+export interface ReadyBody {
+  readonly status: 'ok' | 'unavailable';
+  readonly checks: { readonly eventStore: CheckStatus; readonly postgres: CheckStatus };
+}
+
+/**
+ * Liveness and readiness probes (DESIGN.md §10). /health says the process
+ * answers; /ready says it can serve: the event store and Postgres both
+ * reachable. The reasons of a failure go to the log, not to the anonymous
+ * caller.
+ */
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: Pick<EventStore, 'ping'>,
+    @Inject(DATABASE) private readonly database: Pick<Database, 'ping'>,
+    @InjectPinoLogger(HealthController.name) private readonly logger: PinoLogger,
+  ) {}
+
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  async ready(@Res({ passthrough: true }) response: ServerResponse): Promise<ReadyBody> {
+    const [eventStore, postgres] = await Promise.all([
+      this.check('eventStore', () => this.eventStore.ping()),
+      this.check('postgres', () => this.database.ping()),
+    ]);
+    const ok = eventStore === 'up' && postgres === 'up';
+    response.statusCode = ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
+    return { status: ok ? 'ok' : 'unavailable', checks: { eventStore, postgres } };
+  }
+
+  private async check(name: string, probe: () => Promise<void>): Promise<CheckStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${READY_CHECK_TIMEOUT_MS} ms`)),
+        READY_CHECK_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([probe(), timeout]);
+      return 'up';
+    } catch (error) {
+      this.logger.warn({ err: error, check: name }, 'readiness check failed');
+      return 'down';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

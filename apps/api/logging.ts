@@ -1,0 +1,51 @@
+import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type Params } from 'nestjs-pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
+import { type LogLevel } from '../../libs/config/index.js';
+
+/**
+ * Never logged: bearer tokens (DESIGN.md §4 allows only their hash and
+ * 8-character prefix in logs) and cookies, wherever a headers object appears.
+ */
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.headers.authorization',
+  'headers.authorization',
+  'authorization',
+];
+
+/** The one logger of the process: JSON lines on stdout, at LOG_LEVEL. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'tenantry', pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    // Synchronous by default: an asynchronous stdout lets a record written just before
+    // process.exit overtake earlier ones, and would interleave with the startup banner.
+    destination ?? pino.destination({ dest: 1, sync: true }),
+  );
+}
+
+/** nestjs-pino on top of that logger: one record per HTTP request, and Nest's own logs. */
+export function httpLoggingParams(logger: Logger): Params {
+  return {
+    pinoHttp: {
+      logger,
+      // Logs written while serving a request carry its id, not a copy of the whole request.
+      quietReqLogger: true,
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+      // Probes hit these every few seconds: log them only when debugging.
+      autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) && logger.level !== 'debug' },
+    },
+  };
+}
+
+function isProbe(url: string | undefined): boolean {
+  return url === '/health' || url === '/ready' || url === '/metrics';
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { Registry } from 'prom-client';
+// A value import: Nest's DI reads the constructor's parameter types at run time.
+import { HttpMetrics } from './http-metrics.js';
+
+/** Prometheus text exposition (DESIGN.md §10). */
+@Controller()
+export class MetricsController {
+  constructor(private readonly metrics: HttpMetrics) {}
+
+  @Get('metrics')
+  @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
+  async metricsText(): Promise<string> {
+    return this.metrics.registry.metrics();
+  }
+}

@@ -1,0 +1,185 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The service as its users run it: the built entry points in a child
+ * process, with nothing but a data dir configured (DESIGN.md §3). Signals go
+ * to the node process alone, as a supervisor (systemd, docker) sends them,
+ * so Postgres stops only if the service stops it.
+ */
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+let build: string;
+let root: string;
+
+beforeAll(async () => {
+  // A build of our own: tests must not depend on (or overwrite) whatever dist/ holds.
+  build = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-tenantry-test-build-'));
+  execFileSync(
+    process.execPath,
+    [path.join(repo, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', 'projections', '-d', build],
+    { cwd: repo, stdio: 'pipe' },
+  );
+  root = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-process-'));
+  await fs.chmod(root, 0o711);
+});
+
+afterAll(async () => {
+  for (const pid of await postgresProcesses(root)) process.kill(pid, 'SIGQUIT');
+  await fs.rm(root, { recursive: true, force: true });
+  await fs.rm(build, { recursive: true, force: true });
+});
+
+interface Run {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+function run(entry: 'api' | 'cli', args: string[], env: Record<string, string>): Run {
+  const child = spawn(process.execPath, [path.join(build, 'apps', entry, 'main.js'), ...args], {
+    cwd: root,
+    // Only what we set: no DATABASE_URL or NODE_OPTIONS leaking in from the test run.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  const result: Run = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) =>
+      child.once('exit', (code) => {
+        running.delete(child);
+        resolve(code);
+      }),
+    ),
+  };
+  child.stdout!.on('data', (chunk: Buffer) => (result.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (result.stderr += chunk.toString()));
+  return result;
+}
+
+async function started(server: Run): Promise<{ url: string; token: string }> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const url = /Tenantry is listening on (http:\/\/\S+)/.exec(server.stdout)?.[1];
+    const token = /Operator token: (\S+)/.exec(server.stdout)?.[1];
+    if (url && token) return { url, token };
+    if (server.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the server did not start:\n${server.stdout}\n${server.stderr}`);
+}
+
+/** Pids of processes whose command line names a directory under `dir` (Postgres gets `-D <cluster>`). */
+async function postgresProcesses(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('postgres') && cmdline.split('\0').some((arg) => arg.startsWith(dir)))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+describe('npm start with no configuration (the embedded default)', () => {
+  let dataDir: string;
+  let firstToken: string;
+  beforeAll(() => {
+    dataDir = path.join(root, 'data');
+  });
+
+  it('starts Postgres and the API, prints the URL and the token, and stops Postgres on SIGINT', async () => {
+    const server = run('api', [], { TENANTRY_DATA_DIR: dataDir, PORT: '0' });
+    const { url, token } = await started(server);
+    firstToken = token;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await fetch(`${url}/health`)).status).toBe(200);
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(await postgresProcesses(dataDir)).not.toEqual([]);
+    // The token is printed for people, never logged (only its prefix is).
+    const logLines = server.stdout.split('\n').filter((line) => line.startsWith('{'));
+    expect(logLines.join('\n')).not.toContain(token);
+    expect(logLines.join('\n')).toContain(token.slice(0, 8));
+
+    server.child.kill('SIGINT');
+    expect(await server.exited).toBe(0);
+    expect(await postgresProcesses(dataDir)).toEqual([]);
+    await expect(fs.access(path.join(dataDir, 'postgres', 'postmaster.pid'))).rejects.toThrow();
+  });
+
+  it('reuses the data and the token on a second start, and stops Postgres on SIGTERM', async () => {
+    const server = run('api', [], { TENANTRY_DATA_DIR: dataDir, PORT: '0' });
+    const { url, token } = await started(server);
+    expect(token).toBe(firstToken);
+    expect(server.stdout).not.toContain('initialising the embedded Postgres cluster');
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(await postgresProcesses(dataDir)).toEqual([]);
+  });
+
+  it('lets the CLI print the same operator token', async () => {
+    const plain = run('cli', ['operator-token'], { TENANTRY_DATA_DIR: dataDir });
+    expect(await plain.exited).toBe(0);
+    expect(plain.stdout).toBe(`${firstToken}\n`);
+
+    const json = run('cli', ['--json', 'operator-token'], { TENANTRY_DATA_DIR: dataDir });
+    expect(await json.exited).toBe(0);
+    expect(JSON.parse(json.stdout)).toEqual({
+      token: firstToken,
+      source: 'data-dir',
+      file: path.join(dataDir, 'operator-token'),
+    });
+  });
+});
+
+describe('the CLI without a token to show', () => {
+  it('says where the token comes from when the environment sets it', async () => {
+    const token = 'operator-token-set-in-the-environment-000000';
+    const cli = run('cli', ['--json', 'operator-token'], { TENANTRY_OPERATOR_TOKEN: token });
+    expect(await cli.exited).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual({ token, source: 'environment', file: null });
+  });
+
+  it('fails with a JSON error, and creates nothing, before the service ever ran', async () => {
+    const empty = path.join(root, 'never-started');
+    const cli = run('cli', ['--json', 'operator-token'], { TENANTRY_DATA_DIR: empty });
+    expect(await cli.exited).toBe(1);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ error: { code: 'no-operator-token' } });
+    await expect(fs.access(empty)).rejects.toThrow();
+  });
+});
+
+describe('startup errors', () => {
+  it('refuses a bad environment before starting anything', async () => {
+    const server = run('api', [], { TENANTRY_DATA_DIR: path.join(root, 'bad-env'), PORT: 'eighty' });
+    expect(await server.exited).toBe(1);
+    expect(server.stderr).toContain('PORT must be an integer');
+  });
+
+  // Only as root does Postgres run as another OS user, which needs to traverse the data dir's parents.
+  (process.getuid?.() === 0 ? it : it.skip)(
+    'names a data dir the postgres user cannot reach, and the fix',
+    async () => {
+      const locked = path.join(root, 'locked');
+      await fs.mkdir(locked, { mode: 0o700 });
+      const server = run('api', [], { TENANTRY_DATA_DIR: path.join(locked, 'data'), PORT: '0' });
+      expect(await server.exited).toBe(1);
+      expect(server.stderr).toContain(`chmod o+x ${locked}`);
+      expect(await postgresProcesses(locked)).toEqual([]);
+    },
+  );
+});
