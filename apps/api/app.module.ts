@@ -1,9 +1,20 @@
 import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
+import { AggregateStore } from '../../libs/command-runtime/index.js';
+import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import type { Logger } from 'pino';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { type Database } from '../../libs/persistence/index.js';
+import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import { EVENT_STORE } from './event-store.provider.js';
+import { CommandResponseInterceptor } from './http/command-response.interceptor.js';
+import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { validationPipe } from './http/validation.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { USER_COMMAND_HANDLERS } from './users/user.handlers.js';
+import { UsersController } from './users/users.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { httpLoggingParams } from './logging.js';
 import { HttpMetrics, HttpMetricsMiddleware } from './metrics/http-metrics.js';
@@ -14,7 +25,7 @@ export interface AppModuleOptions {
   readonly logger: Logger;
   readonly eventStore: EventStore;
   /** The real Database in the service; tests may pass anything with ping(). */
-  readonly database: Pick<Database, 'ping'>;
+  readonly database: Pick<Database, 'ping' | 'ownerPool'>;
   readonly operatorToken: string;
 }
 
@@ -28,10 +39,24 @@ export class AppModule implements NestModule {
   static forRoot(options: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [LoggerModule.forRoot(httpLoggingParams(options.logger))],
-      controllers: [HealthController, MetricsController],
+      imports: [LoggerModule.forRoot(httpLoggingParams(options.logger)), CqrsModule.forRoot()],
+      controllers: [HealthController, MetricsController, UsersController],
       providers: [
         HttpMetrics,
+        ProblemDetailsFilter,
+        { provide: APP_FILTER, useExisting: ProblemDetailsFilter },
+        { provide: APP_GUARD, useClass: BearerAuthGuard },
+        { provide: APP_PIPE, useFactory: validationPipe },
+        // Registration order is nesting order, outermost first: idempotency must see (and
+        // replay) the CommandResponse itself, before it is rendered into status and headers.
+        { provide: APP_INTERCEPTOR, useClass: CommandResponseInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+        {
+          provide: AggregateStore,
+          useFactory: (eventStore: EventStore) => new AggregateStore(eventStore, upcasters),
+          inject: [EVENT_STORE],
+        },
+        ...USER_COMMAND_HANDLERS,
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: DATABASE, useValue: options.database },
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },

@@ -1,5 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { type NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 
@@ -9,7 +11,25 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
  * (a test file) creates several apps, the first app's logger serves them all.
  */
 export async function createApp(options: AppModuleOptions): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(options), { bufferLogs: true });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(options), {
+    bufferLogs: true,
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
+  // DESIGN.md: bodies over 64 KiB are refused (413), before any of our code reads them.
+  app.useBodyParser('json', { limit: '64kb' });
+  serveOpenApi(app);
   return app;
+}
+
+/** The OpenAPI document, built from the same DTOs that validate requests: /openapi.json, and a UI at /docs. */
+function serveOpenApi(app: INestApplication): void {
+  const config = new DocumentBuilder()
+    .setTitle('Tenantry')
+    .setDescription('Event-sourced, multi-tenant authorization backend (DESIGN.md §10).')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  const document = SwaggerModule.createDocument(app, config);
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
 }

@@ -20,6 +20,7 @@ import {
   runningPostmaster,
   verifyAppRole,
 } from '../../libs/persistence/index.js';
+import { MIGRATIONS } from '../../libs/persistence/migrations/index.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -47,9 +48,9 @@ describe('the embedded Postgres (no DATABASE_URL)', () => {
 
   it('starts a cluster in the data dir and migrates it once', async () => {
     expect(database.mode).toBe('embedded');
-    expect(await runMigrations(database.ownerPool, database.owner)).toEqual([
-      'EventStoreSchema1732406400000',
-    ]);
+    expect(await runMigrations(database.ownerPool, database.owner)).toEqual(
+      MIGRATIONS.map((migration) => new migration().name),
+    );
     expect(await runMigrations(database.ownerPool, database.owner)).toEqual([]);
     const { rows } = await database.ownerPool.query(
       `SELECT nspowner::regrole::text AS owner FROM pg_namespace WHERE nspname = 'eventstore'`,

@@ -6,6 +6,7 @@ import {
   openDatabase,
   runMigrations,
 } from '../../libs/persistence/index.js';
+import { MIGRATIONS } from '../../libs/persistence/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 describe('an external Postgres (DATABASE_URL)', () => {
@@ -27,9 +28,9 @@ describe('an external Postgres (DATABASE_URL)', () => {
   it('starts no Postgres, migrates as the DATABASE_URL user and queries as tenantry_app', async () => {
     expect(database.mode).toBe('external');
     expect(database.embedded).toBeUndefined();
-    expect(await runMigrations(database.ownerPool, database.owner)).toEqual([
-      'EventStoreSchema1732406400000',
-    ]);
+    expect(await runMigrations(database.ownerPool, database.owner)).toEqual(
+      MIGRATIONS.map((migration) => new migration().name),
+    );
     const owner = await database.ownerPool.query('SELECT current_user AS name');
     expect(owner.rows[0].name).toBe(new URL(testDatabase.url).username);
     const app = await database.appPool.query(

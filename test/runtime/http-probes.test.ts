@@ -26,7 +26,7 @@ interface RunningApp {
 
 async function startApp(
   eventStore: Pick<EventStore, 'ping' | 'close'>,
-  database: Pick<Database, 'ping'>,
+  database: Pick<Database, 'ping' | 'ownerPool'>,
 ): Promise<RunningApp> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
@@ -139,6 +139,7 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
 
     it('answers /ready with 503 naming Postgres', async () => {
       const broken = await startApp(eventStore, {
+        ownerPool: database.ownerPool,
         ping: () => Promise.reject(new Error('connection refused')),
       });
       try {

@@ -42,7 +42,7 @@ export function deciderSpec<Command, Event extends DomainEvent, State>(
             thenNothing() {
               expect(decide(command)).toEqual([]);
             },
-            thenRefuses(code: string, kind: DomainErrorKind, fields?: string[]) {
+            thenRefuses(code: string, kind: DomainErrorKind, fields?: readonly string[]) {
               let error: unknown;
               try {
                 decide(command);

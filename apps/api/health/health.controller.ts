@@ -5,6 +5,7 @@ import { type EventStore } from '../../../libs/event-store/index.js';
 import { type Database } from '../../../libs/persistence/index.js';
 import { EVENT_STORE } from '../event-store.provider.js';
 import { DATABASE } from '../runtime.js';
+import { Public } from '../auth/auth.decorators.js';
 
 /** A check that has not answered in this time counts as down: a probe must answer quickly. */
 export const READY_CHECK_TIMEOUT_MS = 2_000;
@@ -22,6 +23,7 @@ export interface ReadyBody {
  * reachable. The reasons of a failure go to the log, not to the anonymous
  * caller.
  */
+@Public()
 @Controller()
 export class HealthController {
   constructor(

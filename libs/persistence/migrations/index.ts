@@ -1,4 +1,5 @@
 import { EventStoreSchema1732406400000 } from './1732406400000-event-store-schema.js';
+import { IdempotencyKeys1732406500000 } from './1732406500000-idempotency-keys.js';
 
 /** Every migration, oldest first. A new one is appended here; an applied one never changes. */
-export const MIGRATIONS = [EventStoreSchema1732406400000];
+export const MIGRATIONS = [EventStoreSchema1732406400000, IdempotencyKeys1732406500000];

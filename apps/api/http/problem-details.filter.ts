@@ -1,0 +1,67 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
+import { type Response } from 'express';
+import { PinoLogger } from 'nestjs-pino';
+import { DomainError, type DomainErrorKind } from '../../../libs/domain/kernel/index.js';
+import {
+  notFoundProblem,
+  problem,
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  type ProblemDetails,
+} from './problem-details.js';
+
+const STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  notFound: 404,
+  conflict: 409,
+  gone: 410,
+};
+
+/**
+ * Every error leaves as application/problem+json (DESIGN.md §5). Domain
+ * refusals map by kind; 404s all share one body, so a missing resource and
+ * an invisible one cannot be told apart; anything unexpected is a 500 whose
+ * details go to the log, not to the caller.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(private readonly logger: PinoLogger) {
+    logger.setContext(ProblemDetailsFilter.name);
+  }
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toProblem(exception);
+    if (body.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    if (response.headersSent) return;
+    response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+  }
+
+  toProblem(exception: unknown): ProblemDetails {
+    if (exception instanceof ProblemError) return exception.problem;
+    if (exception instanceof DomainError) {
+      if (exception.kind === 'notFound') return notFoundProblem();
+      return problem(STATUS_OF[exception.kind], exception.code, exception.message, exception.fields);
+    }
+    if (exception instanceof HttpException) return fromHttpException(exception);
+    const status = bodyParserStatus(exception);
+    if (status === 413) return problem(413, 'REQUEST.TOO_LARGE', 'the request body is over 64 KiB');
+    if (status === 400) return problem(400, 'REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
+    if (status === 415) return problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send application/json');
+    return problem(500, 'INTERNAL', 'something went wrong on our side');
+  }
+}
+
+function fromHttpException(exception: HttpException): ProblemDetails {
+  const status = exception.getStatus();
+  if (status === 404) return notFoundProblem();
+  return problem(status, `HTTP.${status}`, exception.message);
+}
+
+/** Errors of Express's body parser carry their HTTP status (413 too large, 400 bad JSON). */
+function bodyParserStatus(exception: unknown): number | undefined {
+  if (typeof exception !== 'object' || exception === null || !('type' in exception)) return undefined;
+  const { status } = exception as { status?: unknown };
+  return typeof status === 'number' ? status : undefined;
+}
