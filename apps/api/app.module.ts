@@ -13,7 +13,10 @@ import { CommandResponseInterceptor } from './http/command-response.interceptor.
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { validationPipe } from './http/validation.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { CHATS_HTTP } from './chats/chats.http.js';
+import { ORGANIZATIONS_HTTP } from './organizations/organizations.http.js';
 import { USER_COMMAND_HANDLERS } from './users/user.handlers.js';
+import { WORKSPACES_HTTP } from './workspaces/workspaces.http.js';
 import { UsersController } from './users/users.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { httpLoggingParams } from './logging.js';
@@ -40,7 +43,14 @@ export class AppModule implements NestModule {
     return {
       module: AppModule,
       imports: [LoggerModule.forRoot(httpLoggingParams(options.logger)), CqrsModule.forRoot()],
-      controllers: [HealthController, MetricsController, UsersController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        UsersController,
+        ...ORGANIZATIONS_HTTP.controllers,
+        ...WORKSPACES_HTTP.controllers,
+        ...CHATS_HTTP.controllers,
+      ],
       providers: [
         HttpMetrics,
         ProblemDetailsFilter,
@@ -57,6 +67,9 @@ export class AppModule implements NestModule {
           inject: [EVENT_STORE],
         },
         ...USER_COMMAND_HANDLERS,
+        ...ORGANIZATIONS_HTTP.providers,
+        ...WORKSPACES_HTTP.providers,
+        ...CHATS_HTTP.providers,
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: DATABASE, useValue: options.database },
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
