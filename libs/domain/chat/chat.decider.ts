@@ -1,0 +1,112 @@
+import { assertNever, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import { changeChatAcl } from './chat.acl.js';
+import { assertPermitted, visibleChat } from './chat.authorize.js';
+import { type ChatCommand, type DeleteChat, type PostChatMessage, type RenameChat } from './chat.commands.js';
+import { CHAT_TITLE_MAX, createChat } from './chat.create.js';
+import { type ChatEvent } from './chat.events.js';
+import { type ChatState, subjectKey } from './chat.state.js';
+
+export { CHAT_TITLE_MAX } from './chat.create.js';
+export const CHAT_MESSAGE_MAX = 16_000;
+
+/**
+ * The chat of DESIGN.md §5: its place in a tree of chats, its owner, title
+ * and ACL. Every command is authorized by libs/authz's `evaluateChatAccess`
+ * on facts built from the states the handler loads (chat-access.ts), in the
+ * order of chat.authorize.ts: 404 → the command's 400s → 410 → 403.
+ */
+export const chatDecider: Decider<ChatCommand, ChatEvent, ChatState> = {
+  initialState: { status: 'absent' },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'CreateChat':
+        return createChat(command, state);
+      case 'RenameChat':
+        return rename(command, state);
+      case 'ChangeChatAcl':
+        return changeChatAcl(command, state);
+      case 'DeleteChat':
+        return remove(command, state);
+      case 'PostChatMessage':
+        return post(command, state);
+      default:
+        return assertNever(command);
+    }
+  },
+
+  evolve(state, event: Recorded<ChatEvent>) {
+    if (event.type === 'ChatCreated') {
+      if (state.status !== 'absent') return state;
+      return { status: 'active', ...event.data, createdBy: event.ref, acl: {} };
+    }
+    if (state.status !== 'active') return state;
+    switch (event.type) {
+      case 'ChatRenamed':
+        return { ...state, title: event.data.title };
+      case 'ChatShared': {
+        const { subject, role } = event.data;
+        return {
+          ...state,
+          acl: { ...state.acl, [subjectKey(subject)]: { subject, role, grantedBy: event.ref } },
+        };
+      }
+      case 'ChatUnshared': {
+        const { [subjectKey(event.data.subject)]: _removed, ...acl } = state.acl;
+        return { ...state, acl };
+      }
+      case 'ChatDeleted':
+        return { ...state, status: 'deleted', deletedBy: event.ref };
+      case 'ChatMessagePosted':
+        // Lives in the messages stream; changes nothing the chat's decisions depend on.
+        return state;
+      default:
+        return assertNever(event);
+    }
+  },
+};
+
+/** Renaming to the current title appends nothing, but is still authorized first (410 and 403 included). */
+function rename(command: RenameChat, state: ChatState): ChatEvent[] {
+  const { chat, decision } = visibleChat(command, state);
+  assertText('title', command.title, CHAT_TITLE_MAX);
+  assertPermitted(decision, 'write');
+  if (command.title === chat.title) return [];
+  const { orgId, chatId } = chat;
+  return [{ type: 'ChatRenamed', data: { orgId, chatId, title: command.title, previousTitle: chat.title } }];
+}
+
+/** Deleting a root hides its sub-chats with it; deleting a sub-chat hides the sub-chats under it. */
+function remove(command: DeleteChat, state: ChatState): ChatEvent[] {
+  const { chat, decision } = visibleChat(command, state);
+  assertPermitted(decision, 'delete');
+  return [{ type: 'ChatDeleted', data: { orgId: chat.orgId, chatId: chat.chatId } }];
+}
+
+function post(command: PostChatMessage, state: ChatState): ChatEvent[] {
+  const { chat, decision } = visibleChat(command, state);
+  assertMessageBody(command.body);
+  assertPermitted(decision, 'write');
+  const { messageId, body, actorId } = command;
+  return [
+    {
+      type: 'ChatMessagePosted',
+      data: { orgId: chat.orgId, chatId: chat.chatId, messageId, authorId: actorId, body },
+    },
+  ];
+}
+
+/**
+ * 1 to 16 000 characters (DESIGN.md §10), counted as Unicode code points
+ * (what JavaScript's string iterator yields and Postgres `char_length`
+ * counts), so an emoji is one character whatever its UTF-16 length; the HTTP
+ * layer's validation must count the same way. A body of white space only
+ * counts as empty, as titles do. The body is stored as sent, untrimmed.
+ */
+function assertMessageBody(body: string): void {
+  const length = [...body].length;
+  if (body.trim().length === 0 || length > CHAT_MESSAGE_MAX) {
+    const message = `must have 1 to ${CHAT_MESSAGE_MAX} characters`;
+    throw refuse.invalid('INPUT.TEXT_LENGTH', `body ${message}`, [{ field: 'body', message }]);
+  }
+}
