@@ -170,7 +170,7 @@ describe('workspaces over HTTP', () => {
   describe('POST /v1/orgs/{org}/workspaces/{ws}/archive and /unarchive', () => {
     it('archives (archivedAt is the event’s time), makes membership changes 410, and unarchives', async () => {
       const w = await workspaceWorld(app);
-      expect((await w.setRole(w.alice, w.bob.id, 'viewer')).status).toBe(200);
+      expect((await w.setRole(w.alice, w.bob.id, 'viewer')).status).toBe(201);
       const archived = await w.archive(w.alice);
       expect(archived.status).toBe(200);
       const [event] = (await eventsIn(streams.workspace(w.org.orgId, w.ws.id))).slice(-1);
@@ -204,7 +204,7 @@ describe('workspaces over HTTP', () => {
       expect(unarchived.body.workspace.archivedAt).toBeNull();
       const [last] = (await eventsIn(streams.workspace(w.org.orgId, w.ws.id))).slice(-1);
       expect(last).toMatchObject({ type: 'WorkspaceUnarchived', position: unarchived.body.position });
-      expect((await w.setRole(w.alice, w.carol.id, 'member')).status).toBe(200);
+      expect((await w.setRole(w.alice, w.carol.id, 'member')).status).toBe(201);
     });
 
     it('is for workspace owners and org owners: 403 to org admins and other members, 404 to outsiders', async () => {

@@ -21,7 +21,7 @@ describe('workspace members over HTTP', () => {
       const w = await workspaceWorld(app);
       const ids = { orgId: w.org.orgId, workspaceId: w.ws.id, userId: w.bob.id };
       const added = await w.setRole(w.alice, w.bob.id, 'viewer');
-      expect(added.status).toBe(200);
+      expect(added.status).toBe(201);
       expect(added.body).toEqual({
         member: { userId: w.bob.id, role: 'viewer' },
         position: expect.any(String),
@@ -52,14 +52,14 @@ describe('workspace members over HTTP', () => {
         'viewer',
         `/v1/orgs/${w.org.slug}/workspaces/${w.ws.slug}`,
       );
-      expect(answer.status).toBe(200);
+      expect(answer.status).toBe(201);
       expect((await lastEventIn(w.org.orgId, w.ws.id)).type).toBe('WorkspaceMemberAdded');
     });
 
     it('lets org owners and admins act as workspace admins, but not grant owner', async () => {
       const w = await workspaceWorld(app);
-      expect((await w.setRole(w.adam, w.bob.id, 'admin')).status).toBe(200);
-      expect((await w.setRole(w.olga, w.carol.id, 'member')).status).toBe(200);
+      expect((await w.setRole(w.adam, w.bob.id, 'admin')).status).toBe(201);
+      expect((await w.setRole(w.olga, w.carol.id, 'member')).status).toBe(201);
       await appendsNothing(app, async () => {
         for (const actor of [w.adam, w.olga, w.bob]) {
           const answer = await w.setRole(actor, w.carol.id, 'owner');
@@ -182,7 +182,7 @@ describe('workspace members over HTTP', () => {
       // Demotions still work: the setting stops granting, never revoking.
       expect((await w.setRole(w.alice, w.bob.id, 'viewer')).status).toBe(200);
       await w.org.setWorkspaceSharingDisabled(false);
-      expect((await w.setRole(w.alice, w.carol.id, 'viewer')).status).toBe(200);
+      expect((await w.setRole(w.alice, w.carol.id, 'viewer')).status).toBe(201);
     });
   });
 

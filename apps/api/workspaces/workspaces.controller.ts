@@ -52,9 +52,14 @@ export class WorkspacesController {
     return CommandResponse.created(outcome.position, { workspace: workspaceView(outcome.state) });
   }
 
-  /** Adds the user, or changes their role; the same role again appends nothing and answers 200. */
+  /**
+   * Adds the user (201, RFC 9110 §9.3.4: a PUT that creates), or changes their
+   * role (200); the same role again appends nothing and answers 200. The
+   * organization and group member routes answer the same way.
+   */
   @Put(':ws/members/:userId')
-  @ApiOkResponse({ type: WorkspaceMemberAnswer })
+  @ApiCreatedResponse({ type: WorkspaceMemberAnswer, description: 'The user was added' })
+  @ApiOkResponse({ type: WorkspaceMemberAnswer, description: 'The role was changed, or already held' })
   async setMemberRole(
     @Param('org') org: string,
     @Param('ws') ws: string,
@@ -68,7 +73,12 @@ export class WorkspacesController {
       { type: 'SetWorkspaceMemberRole', userId, role: body.role },
       context,
     );
-    return new CommandResponse(outcome.position, { member: memberView(outcome.state, userId) });
+    const added = outcome.events.some((event) => event.type === 'WorkspaceMemberAdded');
+    return new CommandResponse(
+      outcome.position,
+      { member: memberView(outcome.state, userId) },
+      added ? 201 : 200,
+    );
   }
 
   @Delete(':ws/members/:userId')
