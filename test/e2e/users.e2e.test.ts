@@ -216,8 +216,11 @@ describe('users and tokens over HTTP (DESIGN.md §4, §10)', () => {
       expectProblem(answer, 413);
     });
 
-    it('refuses malformed JSON with 400', async () => {
-      expectProblem(await app.request('POST', '/v1/users', { ...operator, rawBody: '{"email":' }), 400);
+    it('refuses malformed JSON with 400 and a stable code', async () => {
+      for (const rawBody of ['{"email":', 'null']) {
+        const answer = expectProblem(await app.request('POST', '/v1/users', { ...operator, rawBody }), 400);
+        expect(answer.body.code).toBe('REQUEST.MALFORMED_JSON');
+      }
     });
 
     it('serves the OpenAPI document built from the DTOs', async () => {

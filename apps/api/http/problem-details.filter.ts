@@ -56,6 +56,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 function fromHttpException(exception: HttpException): ProblemDetails {
   const status = exception.getStatus();
   if (status === 404) return notFoundProblem();
+  // Our own validation throws ProblemError; a bare 400 from Nest is its JSON body parser refusing the body.
+  if (status === 400) return problem(400, 'REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
   return problem(status, `HTTP.${status}`, exception.message);
 }
 
