@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type OrgRole, type WorkspaceRole } from '../../../libs/authz/policy.js';
-import {
-  AggregateStore,
-  type CommandContext,
-  createUnderSlug,
-  executeCommand,
-} from '../../../libs/command-runtime/index.js';
+import { AggregateStore, executeCommand } from '../../../libs/command-runtime/index.js';
 import { groupDecider } from '../../../libs/domain/group/group.decider.js';
 import { type GroupCommand } from '../../../libs/domain/group/group.commands.js';
 import { type OrganizationCommand } from '../../../libs/domain/organization/organization.commands.js';
@@ -16,6 +11,7 @@ import { upcasters } from '../../../libs/domain/upcasting/upcaster-registry.js';
 import { type WorkspaceCommand } from '../../../libs/domain/workspace/workspace.commands.js';
 import { workspaceDecider } from '../../../libs/domain/workspace/workspace.decider.js';
 import { type ApiAnswer, type E2eApp, expectProblem } from './e2e-app.js';
+import { contextOf, createOrg } from './org-fixtures.js';
 
 export interface TestUser {
   readonly id: string;
@@ -82,8 +78,8 @@ export async function chatWorld(app: E2eApp): Promise<ChatWorld> {
     names.map((name) => app.registerUser(name)),
   )) as [TestUser, TestUser, TestUser, TestUser, TestUser, TestUser, TestUser, TestUser];
   const aggregates = new AggregateStore(app.eventStore, upcasters);
-  const org = await createOrg(aggregates, olga.id);
-  const elsewhere = await createOrg(aggregates, eve.id);
+  const org = await createOrg(app, olga.id);
+  const elsewhere = await createOrg(app, eve.id);
   const runOrg = (command: OrganizationCommand, orgId = org.orgId) =>
     executeCommand(aggregates, {
       decider: organizationDecider,
@@ -214,37 +210,3 @@ export async function eventsOf(app: E2eApp, streamName: string) {
 }
 
 export const RANDOM_ID = '00000000-0000-4000-8000-00000000c4a7';
-
-async function createOrg(
-  aggregates: AggregateStore,
-  ownerId: string,
-): Promise<{ orgId: string; slug: string }> {
-  const orgId = randomUUID();
-  const slug = `chat-org-${process.pid}-${++counter}`;
-  await createUnderSlug(
-    aggregates,
-    {
-      streamName: streams.orgSlugReservation(slug),
-      slug,
-      ownerId: orgId,
-      holderExists: async () => true,
-      context: contextOf(ownerId),
-      orgId: undefined,
-    },
-    'ORG.SLUG_TAKEN',
-    () =>
-      executeCommand(aggregates, {
-        decider: organizationDecider,
-        streamName: streams.organization(orgId),
-        command: { type: 'CreateOrganization', actorId: ownerId, orgId, slug, name: `Org ${slug}` },
-        context: contextOf(ownerId),
-        orgId,
-      }),
-  );
-  return { orgId, slug };
-}
-
-function contextOf(actorId: string): CommandContext {
-  const id = randomUUID();
-  return { actorId, correlationId: id, causationId: id, now: new Date() };
-}

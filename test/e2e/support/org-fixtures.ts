@@ -76,7 +76,8 @@ export async function createOrg(
   return fixture;
 }
 
-function contextOf(actorId: string): CommandContext {
+/** A fresh command context for a fixture's command, as if from its own request. */
+export function contextOf(actorId: string): CommandContext {
   const id = randomUUID();
   return { actorId, correlationId: id, causationId: id, now: new Date() };
 }
