@@ -4,3 +4,4 @@ export * from './roles.js';
 export { ClusterInUseError, EmbeddedPostgres, runningPostmaster } from './embedded/embedded-postgres.js';
 export { DataDirNotReachableError } from './embedded/data-dir-access.js';
 export { CLUSTER_DIR, CLUSTER_STATE_FILE, startEmbeddedCluster } from './embedded/embedded-cluster.js';
+export * from './tenancy.js';

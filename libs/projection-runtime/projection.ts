@@ -1,0 +1,56 @@
+import type pg from 'pg';
+import { type EventRef } from '../authz/access-facts.js';
+
+/**
+ * An event as projections see it: its payload lifted to the current schema
+ * version (libs/domain/upcasting), where it sits in the log, and whose it is.
+ */
+export interface ProjectedEvent<Data = any> {
+  readonly type: string;
+  readonly data: Data;
+  /** id, position and domain time: what read models record as "granted by". */
+  readonly ref: EventRef;
+  /** The tenant; null for user events, which belong to no org. */
+  readonly orgId: string | null;
+  readonly actorId: string | null;
+  readonly streamName: string;
+  /** When the store recorded it: the basis of lag in seconds. */
+  readonly recordedAt: Date;
+}
+
+/**
+ * A read model and how the log builds it (DESIGN.md §7, STYLE.md §5). The
+ * runtime (projection-runner.ts) feeds it every event of the log, in order,
+ * in batches; each batch runs in one transaction of the owner role that also
+ * moves the checkpoint, so after a crash nothing is applied twice or lost.
+ *
+ * Before each event the runtime sets the transaction's tenant to the event's
+ * org (libs/persistence tenancy.ts), and row-level security is forced on
+ * every tenant table, so an `apply` can only read and write rows of the
+ * event's own org. User events (no org) run with no tenant: they can only
+ * reach platform tables.
+ */
+export interface Projection {
+  /** Stable name: the checkpoint's key, what `tenantry projections` shows. */
+  readonly name: string;
+  /**
+   * Bumped whenever what the projection writes changes (its tables or how an
+   * event maps to rows). A new version is built from position 0.
+   */
+  readonly version: number;
+  /**
+   * The DDL of its tables, run once, as the owner, when this version first
+   * starts. Every tenant table ends with `tenantTableSql(table)`, every
+   * platform table with `platformTableSql(table)`.
+   */
+  readonly schemaSql: string;
+  /** Its tables, schema-qualified: what the RLS tests and rebuilds enumerate. */
+  readonly tables: readonly string[];
+  /**
+   * Applies one event inside the batch's transaction. It must ignore event
+   * types it does not use, and must not commit, roll back or swallow errors:
+   * an error fails the batch, which is retried and then marks the
+   * projection failed at this event.
+   */
+  apply(client: pg.ClientBase, event: ProjectedEvent): Promise<void>;
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
+import { type NewEvent, type Position, START } from '../../libs/event-store/index.js';
+import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
+import {
+  type Database,
+  openDatabase,
+  runMigrations,
+  type ReadScope,
+  withReadScope,
+} from '../../libs/persistence/index.js';
+import { applyEvents } from '../../libs/projection-runtime/apply-batch.js';
+import { installProjection } from '../../libs/projection-runtime/install.js';
+import { type Projection } from '../../libs/projection-runtime/projection.js';
+import { collect } from '../event-store/event-fixtures.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/**
+ * Projections on a real Postgres with the real event store, without the
+ * runner: tests append domain events, call `project()`, and read the rows
+ * through the app role under row-level security, as the API does.
+ */
+export interface ProjectionHarness {
+  readonly database: Database;
+  readonly eventStore: PostgresEventStore;
+  /** Appends domain events (type + data) to a stream with full metadata; returns the last position. */
+  append(
+    streamName: string,
+    events: ReadonlyArray<{ type: string; data: object }>,
+    orgId?: string,
+  ): Promise<Position>;
+  /** Applies every event not yet applied to every projection, one transaction per projection. */
+  project(): Promise<void>;
+  /** Runs `read` as the app role, with the scope set: what query handlers do. */
+  read<T>(scope: ReadScope, read: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startProjectionHarness(projections: readonly Projection[]): Promise<ProjectionHarness> {
+  const testDatabase: TestDatabase = await createTestDatabase();
+  const database = await openDatabase(
+    { databaseUrl: testDatabase.url, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
+    pino({ level: 'silent' }),
+    { poolSize: 4 },
+  );
+  await runMigrations(database.ownerPool, database.owner);
+  for (const projection of projections) await installProjection(database.ownerPool, projection);
+  const eventStore = new PostgresEventStore(database.ownerPool);
+  const checkpoints = new Map<string, Position>(projections.map((p) => [p.name, START]));
+
+  return {
+    database,
+    eventStore,
+    async append(streamName, events, orgId) {
+      const stamped: NewEvent[] = events.map((event) => ({
+        type: event.type,
+        data: event.data,
+        metadata: {
+          eventId: randomUUID(),
+          ...(orgId ? { orgId } : {}),
+          actorId: randomUUID(),
+          correlationId: randomUUID(),
+          causationId: randomUUID(),
+          occurredAt: new Date().toISOString(),
+          schemaVersion: 1,
+        },
+      }));
+      return (await eventStore.append(streamName, stamped, 'any')).position;
+    },
+    async project() {
+      for (const projection of projections) {
+        const after = checkpoints.get(projection.name) ?? START;
+        const events = await collect(eventStore.readAll({ after }));
+        if (events.length === 0) continue;
+        const client = await database.ownerPool.connect();
+        try {
+          await client.query('BEGIN');
+          await applyEvents(client, projection, events, (event) => upcasters.upcast(event));
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        } finally {
+          client.release();
+        }
+        checkpoints.set(projection.name, events.at(-1)!.position);
+      }
+    },
+    read: (scope, read) => withReadScope(database.appPool, scope, read),
+    async close() {
+      await eventStore.close();
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
+}
