@@ -5,7 +5,7 @@ import { type EventRef } from '../authz/access-facts.js';
  * An event as projections see it: its payload lifted to the current schema
  * version (libs/domain/upcasting), where it sits in the log, and whose it is.
  */
-export interface ProjectedEvent<Data = any> {
+export interface ProjectedEvent<Data = unknown> {
   readonly type: string;
   readonly data: Data;
   /** id, position and domain time: what read models record as "granted by". */
