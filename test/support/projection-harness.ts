@@ -31,7 +31,12 @@ export interface ProjectionHarness {
     events: ReadonlyArray<{ type: string; data: object }>,
     orgId?: string,
   ): Promise<Position>;
-  /** Applies every event not yet applied to every projection, one transaction per projection. */
+  /**
+   * Applies every event appended so far to every projection, one transaction
+   * per projection. It first waits until the log hands out the last event
+   * appended: the Postgres event store holds an event back while any older
+   * transaction on the server is open (another test's, on a shared server).
+   */
   project(): Promise<void>;
   /** Runs `read` as the app role, with the scope set: what query handlers do. */
   read<T>(scope: ReadScope, read: (client: pg.PoolClient) => Promise<T>): Promise<T>;
@@ -49,6 +54,7 @@ export async function startProjectionHarness(projections: readonly Projection[])
   for (const projection of projections) await installProjection(database.ownerPool, projection);
   const eventStore = new PostgresEventStore(database.ownerPool);
   const checkpoints = new Map<string, Position>(projections.map((p) => [p.name, START]));
+  let lastAppended: Position = START;
 
   return {
     database,
@@ -67,9 +73,16 @@ export async function startProjectionHarness(projections: readonly Projection[])
           schemaVersion: 1,
         },
       }));
-      return (await eventStore.append(streamName, stamped, 'any')).position;
+      const { position } = await eventStore.append(streamName, stamped, 'any');
+      if (position > lastAppended) lastAppended = position;
+      return position;
     },
     async project() {
+      const deadline = Date.now() + 10_000;
+      while ((await eventStore.headPosition()) < lastAppended) {
+        if (Date.now() > deadline) throw new Error(`the log did not hand out ${lastAppended} within 10 s`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       for (const projection of projections) {
         const after = checkpoints.get(projection.name) ?? START;
         const events = await collect(eventStore.readAll({ after }));

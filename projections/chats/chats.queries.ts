@@ -1,0 +1,126 @@
+import type pg from 'pg';
+import { type AclRole } from '../../libs/authz/policy.js';
+import { READ_MODEL_SCHEMA } from '../../libs/persistence/index.js';
+import { CHAT_ACL_ENTRIES_TABLE, CHATS_TABLE } from './chats.projection.js';
+
+// Read models of other projections, joined by name.
+const USERS_TABLE = `${READ_MODEL_SCHEMA}.users`;
+const GROUPS_TABLE = `${READ_MODEL_SCHEMA}.groups`;
+const GROUP_MEMBERS_TABLE = `${READ_MODEL_SCHEMA}.group_members`;
+
+/**
+ * A user as other people see them: never the email (DESIGN.md §10).
+ * `displayName` is null only while the users read model has not yet caught
+ * up with the user's registration.
+ */
+export interface UserSummary {
+  readonly id: string;
+  readonly displayName: string | null;
+}
+
+export interface ChatView {
+  readonly id: string;
+  readonly title: string;
+  /** Whoever created this chat (on a sub-chat it grants nothing, libs/authz rule 2). */
+  readonly owner: UserSummary;
+  readonly rootChatId: string;
+  readonly parentChatId: string | null;
+  /** The root's workspace, on sub-chats too. */
+  readonly workspaceId: string | null;
+  /** ISO-8601. */
+  readonly createdAt: string;
+}
+
+export interface ChatAclView {
+  readonly users: Array<UserSummary & { readonly role: AclRole }>;
+  readonly groups: Array<{
+    readonly id: string;
+    readonly name: string;
+    readonly memberCount: number;
+    readonly role: AclRole;
+  }>;
+}
+
+/**
+ * One chat, or null when it does not exist in the org or is deleted (itself
+ * or any chat above it: the projection marks the whole subtree). It
+ * authorizes nothing: callers check the caller's access first.
+ */
+export async function getChat(
+  client: pg.ClientBase,
+  orgId: string,
+  chatId: string,
+): Promise<ChatView | null> {
+  const { rows } = await client.query<{
+    chat_id: string;
+    title: string;
+    owner_id: string;
+    owner_display_name: string | null;
+    root_chat_id: string;
+    parent_chat_id: string | null;
+    workspace_id: string | null;
+    created_at: Date;
+  }>(
+    `SELECT c.chat_id, c.title, c.owner_id, u.display_name AS owner_display_name,
+            c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at
+     FROM ${CHATS_TABLE} c
+     LEFT JOIN ${USERS_TABLE} u ON u.user_id = c.owner_id
+     WHERE c.org_id = $1 AND c.chat_id = $2 AND c.deleted_at IS NULL`,
+    [orgId, chatId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.chat_id,
+    title: row.title,
+    owner: { id: row.owner_id, displayName: row.owner_display_name },
+    rootChatId: row.root_chat_id,
+    parentChatId: row.parent_chat_id,
+    workspaceId: row.workspace_id,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * The ACL stored on a root chat (sub-chats have none: pass the root's id),
+ * as GET …/acl shows it (DESIGN.md §10): display names, group names and
+ * member counts; never emails or member lists. Entries for groups that no
+ * longer exist are left out, as libs/authz leaves them out (they grant
+ * nothing). Entries of users who left the org stay: they are still stored
+ * and count again should the user return. Users are ordered by display name
+ * then id, groups by name then id. It neither checks that the chat exists
+ * nor authorizes.
+ */
+export async function getChatAcl(
+  client: pg.ClientBase,
+  orgId: string,
+  rootChatId: string,
+): Promise<ChatAclView> {
+  const users = await client.query<{ id: string; display_name: string | null; role: AclRole }>(
+    `SELECT e.subject_id AS id, u.display_name, e.role
+     FROM ${CHAT_ACL_ENTRIES_TABLE} e
+     LEFT JOIN ${USERS_TABLE} u ON u.user_id = e.subject_id
+     WHERE e.org_id = $1 AND e.chat_id = $2 AND e.subject_kind = 'user'
+     ORDER BY u.display_name, e.subject_id`,
+    [orgId, rootChatId],
+  );
+  const groups = await client.query<{ id: string; name: string; member_count: number; role: AclRole }>(
+    `SELECT g.group_id AS id, g.name, e.role,
+            (SELECT count(*) FROM ${GROUP_MEMBERS_TABLE} m
+             WHERE m.org_id = g.org_id AND m.group_id = g.group_id)::int AS member_count
+     FROM ${CHAT_ACL_ENTRIES_TABLE} e
+     JOIN ${GROUPS_TABLE} g ON g.org_id = e.org_id AND g.group_id = e.subject_id
+     WHERE e.org_id = $1 AND e.chat_id = $2 AND e.subject_kind = 'group'
+     ORDER BY g.name, g.group_id`,
+    [orgId, rootChatId],
+  );
+  return {
+    users: users.rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role })),
+    groups: groups.rows.map((row) => ({
+      id: row.id,
+      name: row.name,
+      memberCount: row.member_count,
+      role: row.role,
+    })),
+  };
+}
