@@ -158,7 +158,7 @@ describe('ChatCreated', () => {
       ],
       orgId,
     );
-    const last = await h.append(
+    await h.append(
       streams.group(orgId, randomUUID()),
       [{ type: 'GroupCreated', data: { orgId, groupId: randomUUID(), name: 'x' } }],
       orgId,

@@ -80,7 +80,7 @@ describe('ChatMessagePosted', () => {
   it('ignores every other event', async () => {
     const orgId = randomUUID();
     const chatId = randomUUID();
-    const position = await h.append(
+    await h.append(
       streams.chat(orgId, chatId),
       [
         {
