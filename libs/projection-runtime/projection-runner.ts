@@ -1,0 +1,468 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { type EventStore, type Position, type RecordedEvent } from '../event-store/index.js';
+import { applyEvents, type Upcast } from './apply-batch.js';
+import {
+  type CheckpointState,
+  markCheckpointFailed,
+  moveCheckpoint,
+  readCheckpoint,
+  recordRetry,
+  setCheckpointState,
+} from './checkpoint.js';
+import { installProjection } from './install.js';
+import { type Projection } from './projection.js';
+import { SubscriptionBatches } from './subscription-batches.js';
+
+/**
+ * - standby: another process applies this projection (or this one cannot
+ *   reach Postgres yet); it tries again every `lockRetryMs`.
+ * - catching_up / live: this runner applies it; live once the subscription
+ *   has delivered everything recorded when it started.
+ * - failed: stopped at an event it cannot apply, until support staff skip it.
+ * - stopped: not started, or stopped.
+ */
+export type RunnerState = 'standby' | 'catching_up' | 'live' | 'failed' | 'stopped';
+
+/** What this process knows; the checkpoint row is the truth across processes (status.ts). */
+export interface RunnerView {
+  readonly name: string;
+  readonly state: RunnerState;
+  /** The last committed position this runner has seen; null until it first reads the checkpoint. */
+  readonly position: Position | null;
+  readonly lastError: string | null;
+}
+
+/** Reported after each committed batch: what metrics count. */
+export interface AppliedBatch {
+  readonly name: string;
+  readonly count: number;
+  readonly lastPosition: Position;
+  readonly state: Exclude<CheckpointState, 'failed'>;
+}
+
+export interface RetryOptions {
+  /** Attempts at a batch before narrowing it down to the failing event. */
+  readonly attempts?: number;
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+export interface ProjectionRunnerOptions {
+  readonly projection: Projection;
+  readonly eventStore: EventStore;
+  /** Owner role: installs the projection; its connection settings open the applier connection. */
+  readonly ownerPool: pg.Pool;
+  readonly logger: Logger;
+  readonly upcast: Upcast;
+  /** Most events per transaction (default 500). */
+  readonly batchSize?: number;
+  /** Backoff of a failing batch (defaults: 5 attempts, 100 ms doubling up to 5 s). */
+  readonly retry?: RetryOptions;
+  /** How often a standby runner asks for the lock, and a failed one rereads its row (default 1 s). */
+  readonly lockRetryMs?: number;
+  /** Called after each committed batch; must not throw (it is logged and ignored if it does). */
+  readonly onBatch?: (batch: AppliedBatch) => void;
+}
+
+/** The text whose `hashtext` keys a projection's applier lock (one key per projection name). */
+export function applierLockName(projectionName: string): string {
+  return `tenantry.projection:${projectionName}`;
+}
+
+/**
+ * Whether some session holds the applier lock named `$1` in this database:
+ * true when a runner is applying the projection, whichever process it is in.
+ */
+export const APPLIER_LOCK_HELD_SQL = `
+  SELECT EXISTS (
+    SELECT 1 FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND objsubid = 1
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint
+  ) AS held`;
+
+const DEFAULTS = {
+  batchSize: 500,
+  attempts: 5,
+  initialDelayMs: 100,
+  maxDelayMs: 5000,
+  lockRetryMs: 1000,
+};
+
+/**
+ * Applies one projection (DESIGN.md §7), in whichever process of those
+ * running it holds its applier lock; the others wait in `standby`.
+ *
+ * The lock is a session advisory lock on a connection this runner opens for
+ * itself, and that same connection runs every batch transaction. So the
+ * lock and the right to move the checkpoint cannot part: if the process
+ * dies or its connection breaks, Postgres rolls back the open batch and
+ * releases the lock together, and the next holder starts from the last
+ * committed checkpoint. Nothing is applied twice and nothing is lost.
+ *
+ * The connection is not taken from `ownerPool`: a runner holds it for as
+ * long as it runs, and one held per projection would starve the pool that
+ * the event store and the API share.
+ *
+ * See README.md for the batch, retry and failure rules.
+ */
+export class ProjectionRunner {
+  private readonly projection: Projection;
+  private readonly name: string;
+  private readonly log: Logger;
+  private readonly settings: typeof DEFAULTS;
+  private readonly stopping = new AbortController();
+  private view: RunnerView;
+  /** The checkpoint as committed, while this runner holds the lock. */
+  private committed: Position | undefined;
+  private installed = false;
+  private loop: Promise<void> | undefined;
+  private lastProblem: string | undefined;
+
+  constructor(private readonly options: ProjectionRunnerOptions) {
+    this.projection = options.projection;
+    this.name = options.projection.name;
+    this.log = options.logger.child({ component: 'projector', projection: this.name });
+    this.settings = {
+      batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      attempts: Math.max(1, options.retry?.attempts ?? DEFAULTS.attempts),
+      initialDelayMs: options.retry?.initialDelayMs ?? DEFAULTS.initialDelayMs,
+      maxDelayMs: options.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs,
+      lockRetryMs: options.lockRetryMs ?? DEFAULTS.lockRetryMs,
+    };
+    this.view = { name: this.name, state: 'stopped', position: null, lastError: null };
+  }
+
+  /** Starts following the log in the background. A runner starts once. */
+  start(): void {
+    if (this.loop || this.stopped) throw new Error(`projection runner ${this.name} was already started`);
+    this.setState('standby');
+    this.loop = this.run();
+  }
+
+  /**
+   * Finishes the batch in flight (or abandons one still being collected),
+   * closes the subscription and the connection, which releases the lock.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.loop;
+    this.setState('stopped');
+  }
+
+  state(): RunnerView {
+    return this.view;
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  private async run(): Promise<void> {
+    let connection: ApplierConnection | undefined;
+    while (!this.stopped) {
+      try {
+        if (!this.installed) {
+          await installProjection(this.options.ownerPool, this.projection);
+          this.installed = true;
+        }
+        if (connection?.lost) {
+          await connection.close();
+          connection = undefined;
+        }
+        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log);
+        if (await connection.tryLock(applierLockName(this.name))) {
+          this.lastProblem = undefined;
+          try {
+            await this.whileActive(connection);
+          } finally {
+            // Ending the session releases the lock, whatever state it is in.
+            await connection.close();
+            connection = undefined;
+            this.committed = undefined;
+            if (!this.stopped) this.setState('standby');
+          }
+        } else {
+          this.setState('standby');
+        }
+      } catch (error) {
+        this.problem(error);
+        await connection?.close();
+        connection = undefined;
+        this.setState('standby');
+      }
+      await this.pause(this.settings.lockRetryMs);
+    }
+    await connection?.close();
+  }
+
+  /** Holds the lock until stopped or the connection breaks: follows the log, or waits while failed. */
+  private async whileActive(connection: ApplierConnection): Promise<void> {
+    this.log.info('took the applier lock');
+    while (!this.stopped && !connection.lost) {
+      const checkpoint = await readCheckpoint(connection.client, this.name);
+      if (!checkpoint) {
+        this.installed = false;
+        throw new Error(`projection ${this.name} has no checkpoint row`);
+      }
+      this.committed = checkpoint.position;
+      this.view = { ...this.view, position: checkpoint.position, lastError: checkpoint.lastError };
+      if (checkpoint.state === 'failed') {
+        // Found failed (this runner did not just fail it, which it logged): say why it idles.
+        if (this.view.state !== 'failed') {
+          this.log.warn(
+            { failedPosition: checkpoint.failedPosition, error: checkpoint.lastError },
+            'projection is failed: waiting for a skip',
+          );
+        }
+        this.setState('failed');
+        await this.pause(this.settings.lockRetryMs, connection.lostSignal);
+        continue;
+      }
+      if (this.view.state === 'failed')
+        this.log.info({ position: checkpoint.position }, 'projection resumes');
+      // Live is what this runner has seen, not what the last one did: say so until caught up.
+      await setCheckpointState(connection.client, this.name, checkpoint.position, 'catching_up');
+      this.setState('catching_up');
+      await this.follow(connection, checkpoint.position);
+      // Back here after failing (the row now says so), or if a subscription ever ended by itself.
+      await this.pause(this.settings.lockRetryMs, connection.lostSignal);
+    }
+  }
+
+  /**
+   * Subscribes after the checkpoint and commits batch after batch. Returns
+   * when stopped, when the connection breaks, or after marking the
+   * projection failed; throws on anything else (the session then restarts).
+   */
+  private async follow(connection: ApplierConnection, from: Position): Promise<void> {
+    if (this.stopped) return;
+    const subscription = this.options.eventStore.subscribeToAll({ after: from });
+    const interrupt = AbortSignal.any([this.stopping.signal, connection.lostSignal]);
+    const close = () => void subscription.close().catch(() => undefined);
+    interrupt.addEventListener('abort', close);
+    try {
+      const batches = new SubscriptionBatches(subscription, this.settings.batchSize);
+      for (;;) {
+        const batch = await batches.next();
+        if (!batch || interrupt.aborted) return;
+        const state = batch.caughtUp || this.view.state === 'live' ? 'live' : 'catching_up';
+        if (batch.events.length > 0) {
+          const outcome = await this.applyWithRetries(connection, batch.events, state, interrupt);
+          if (outcome !== 'applied') return;
+        } else {
+          await setCheckpointState(connection.client, this.name, this.committed!, 'live');
+        }
+        if (state === 'live' && this.view.state !== 'live') {
+          this.log.info({ position: this.committed }, 'caught up: live');
+          this.setState('live');
+        }
+      }
+    } finally {
+      interrupt.removeEventListener('abort', close);
+      await subscription.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Commits the batch, retrying with backoff; once the attempts are spent,
+   * commits its events one by one up to the first that fails and marks the
+   * projection failed there. Never moves past an event it could not apply.
+   */
+  private async applyWithRetries(
+    connection: ApplierConnection,
+    events: readonly RecordedEvent[],
+    state: AppliedBatch['state'],
+    interrupt: AbortSignal,
+  ): Promise<'applied' | 'failed' | 'interrupted'> {
+    let delay = this.settings.initialDelayMs;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= this.settings.attempts; attempt++) {
+      try {
+        await this.commit(connection, events, state);
+        return 'applied';
+      } catch (error) {
+        await this.abandon(connection, error);
+        lastError = error;
+      }
+      const message = errorMessage(lastError);
+      this.view = { ...this.view, lastError: message };
+      if (attempt === this.settings.attempts) break;
+      this.log.warn(
+        { err: lastError, attempt, of: this.settings.attempts, retryInMs: delay, events: events.length },
+        'batch failed: retrying',
+      );
+      await recordRetry(connection.client, this.name, attempt, message);
+      await this.pause(delay, interrupt);
+      if (interrupt.aborted) return 'interrupted';
+      delay = Math.min(delay * 2, this.settings.maxDelayMs);
+    }
+
+    // The batch keeps failing: find the event, keeping every event before it.
+    if (events.length > 1) {
+      for (const event of events) {
+        try {
+          await this.commit(connection, [event], state);
+        } catch (error) {
+          await this.abandon(connection, error);
+          await this.fail(connection, event, error);
+          return 'failed';
+        }
+      }
+      return 'applied';
+    }
+    await this.fail(connection, events[0]!, lastError);
+    return 'failed';
+  }
+
+  /** Rows and checkpoint in one transaction on the lock's connection. */
+  private async commit(
+    connection: ApplierConnection,
+    events: readonly RecordedEvent[],
+    state: AppliedBatch['state'],
+  ): Promise<void> {
+    const client = connection.client;
+    const last = events.at(-1)!;
+    await client.query('BEGIN');
+    await applyEvents(client, this.projection, events, this.options.upcast);
+    const moved = await moveCheckpoint(client, {
+      name: this.name,
+      from: this.committed!,
+      to: last.position,
+      state,
+      eventsApplied: events.length,
+      lastEventRecordedAt: last.recordedAt,
+    });
+    if (!moved) throw new CheckpointMovedElsewhere(this.name, this.committed!);
+    await client.query('COMMIT');
+    this.committed = last.position;
+    this.view = { ...this.view, position: last.position, lastError: null };
+    this.log.debug({ events: events.length, position: last.position, state }, 'batch committed');
+    try {
+      this.options.onBatch?.({ name: this.name, count: events.length, lastPosition: last.position, state });
+    } catch (error) {
+      this.log.warn({ err: error }, 'onBatch callback failed');
+    }
+  }
+
+  /**
+   * Rolls back a failed attempt. Rethrows (ending the session) when the
+   * connection is gone, since then the lock is too, and when the checkpoint
+   * moved under us: neither is the projection's fault, nor retried as such.
+   */
+  private async abandon(connection: ApplierConnection, error: unknown): Promise<void> {
+    await connection.client.query('ROLLBACK');
+    if (connection.lost) throw error;
+    if (error instanceof CheckpointMovedElsewhere) throw error;
+  }
+
+  private async fail(connection: ApplierConnection, event: RecordedEvent, error: unknown): Promise<void> {
+    const message = `${event.type}: ${errorMessage(error)}`;
+    const client = connection.client;
+    await client.query('BEGIN');
+    await markCheckpointFailed(client, {
+      name: this.name,
+      position: event.position,
+      eventType: event.type,
+      eventId: event.metadata.eventId,
+      error: message,
+      retries: this.settings.attempts,
+    });
+    await client.query('COMMIT');
+    this.view = { ...this.view, lastError: message };
+    this.setState('failed');
+    this.log.error(
+      { err: error, failedPosition: event.position, eventType: event.type, eventId: event.metadata.eventId },
+      'projection failed: it stopped before an event it cannot apply and waits for a fix or a skip',
+    );
+  }
+
+  private setState(state: RunnerState): void {
+    this.view = { ...this.view, state };
+  }
+
+  /** Logs a problem of the loop (Postgres unreachable, a version mismatch), once per distinct message. */
+  private problem(error: unknown): void {
+    const message = errorMessage(error);
+    this.view = { ...this.view, lastError: message };
+    if (message === this.lastProblem) {
+      this.log.debug({ err: error }, 'projection runner problem persists');
+    } else {
+      this.lastProblem = message;
+      this.log.warn({ err: error, retryInMs: this.settings.lockRetryMs }, 'projection runner problem');
+    }
+  }
+
+  /** Waits `ms`, or less when stopped or when `also` aborts. */
+  private async pause(ms: number, also?: AbortSignal): Promise<void> {
+    const signal = also ? AbortSignal.any([this.stopping.signal, also]) : this.stopping.signal;
+    await sleep(ms, undefined, { signal }).catch(() => undefined);
+  }
+
+  private connectionConfig(): pg.ClientConfig {
+    return { ...this.options.ownerPool.options, application_name: `tenantry-projection:${this.name}` };
+  }
+}
+
+/** The checkpoint row was not where the lock holder left it: something outside the runner moved it. */
+class CheckpointMovedElsewhere extends Error {
+  constructor(name: string, expected: Position) {
+    super(`the checkpoint of ${name} is no longer at ${expected}`);
+    this.name = 'CheckpointMovedElsewhere';
+  }
+}
+
+/** The runner's own Postgres session: it holds the applier lock and runs every batch. */
+class ApplierConnection {
+  private readonly lostController = new AbortController();
+
+  private constructor(readonly client: pg.Client) {}
+
+  static async open(config: pg.ClientConfig, log: Logger): Promise<ApplierConnection> {
+    const client = new pg.Client(config);
+    const connection = new ApplierConnection(client);
+    // Registered before connecting: a broken connection must never be an unhandled 'error'.
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'applier connection failed');
+      connection.lostController.abort();
+    });
+    client.on('end', () => connection.lostController.abort());
+    try {
+      await client.connect();
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  get lost(): boolean {
+    return this.lostController.signal.aborted;
+  }
+
+  /** Aborts when the session ends: the lock is gone with it. */
+  get lostSignal(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  async tryLock(name: string): Promise<boolean> {
+    const { rows } = await this.client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [name],
+    );
+    return rows[0]!.locked;
+  }
+
+  /** Ends the session; on a healthy one, unlocks first, so the lock is free when this returns. */
+  async close(): Promise<void> {
+    if (!this.lost) await this.client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    this.lostController.abort();
+    await this.client.end().catch(() => undefined);
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,157 @@
+import { ACCESS_POLICY_VERSION } from '../authz/policy.js';
+import { type EventStore, type Position, START } from '../event-store/index.js';
+import { type Checkpoint, type CheckpointState, type Queryable, readCheckpoints } from './checkpoint.js';
+import { APPLIER_LOCK_HELD_SQL, applierLockName } from './projection-runner.js';
+import { type Projection } from './projection.js';
+
+/** Events counted at most per projection: beyond it, status says "at least". */
+export const LAG_COUNT_CAP = 10_000;
+
+/** The projections' own state, or `not_installed` before their first run. */
+export type ProjectionState = CheckpointState | 'not_installed';
+
+/** One line of `tenantry projections status` and of GET /v1/admin/projections (DESIGN.md §8). */
+export interface ProjectionStatus {
+  readonly name: string;
+  /** The version this code builds. */
+  readonly version: number;
+  /** The version the database holds; differs from `version` until a rebuild. */
+  readonly installedVersion: number | null;
+  readonly policyVersion: number | null;
+  /** Built under an older access policy than this code's: a rebuild brings it current. */
+  readonly stale: boolean;
+  readonly state: ProjectionState;
+  /** Some process holds the applier lock: a runner is applying it (or waiting for a skip). */
+  readonly running: boolean;
+  readonly position: Position;
+  readonly head: Position;
+  /** Events after `position` up to `head`; at most the cap, then `lagEventsCapped`. */
+  readonly lagEvents: number;
+  readonly lagEventsCapped: boolean;
+  /** Seconds since the first event not yet applied was recorded; 0 when caught up. */
+  readonly lagSeconds: number;
+  readonly lastError: string | null;
+  readonly failedPosition: Position | null;
+  readonly failedEventType: string | null;
+  readonly retries: number;
+  readonly eventsApplied: number;
+  readonly updatedAt: Date | null;
+}
+
+export interface StatusOptions {
+  /** Defaults to {@link LAG_COUNT_CAP}. */
+  readonly lagCap?: number;
+}
+
+/**
+ * The health of each projection: its checkpoint row, the log's head, and the
+ * lag between them. Works with the owner or the app pool (both may read the
+ * checkpoints). Lag is counted by reading the log after the checkpoint, up
+ * to a cap: exact for a projection that keeps up, bounded for one that is
+ * far behind. Projections at the same position share one count.
+ */
+export async function readProjectionStatus(
+  pool: Queryable,
+  eventStore: EventStore,
+  projections: readonly Projection[],
+  options: StatusOptions = {},
+): Promise<ProjectionStatus[]> {
+  const cap = options.lagCap ?? LAG_COUNT_CAP;
+  const head = await eventStore.headPosition();
+  const checkpoints = await readCheckpoints(
+    pool,
+    projections.map((p) => p.name),
+  );
+  const { rows } = await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+  const now = rows[0]!.now;
+  const lags = new Map<Position, Promise<Lag>>();
+  const lagAt = (position: Position) => {
+    let lag = lags.get(position);
+    if (!lag) lags.set(position, (lag = measureLag(eventStore, position, head, cap, now)));
+    return lag;
+  };
+
+  const statuses: ProjectionStatus[] = [];
+  for (const projection of projections) {
+    const checkpoint = checkpoints.get(projection.name);
+    const position = checkpoint?.position ?? START;
+    const [lag, running] = await Promise.all([lagAt(position), isApplierRunning(pool, projection.name)]);
+    statuses.push(toStatus(projection, checkpoint, { head, running, ...lag }));
+  }
+  return statuses;
+}
+
+/** Cheap, for /ready: no event store reads. */
+export async function readProjectionStates(
+  pool: Queryable,
+  names: readonly string[],
+): Promise<Array<{ name: string; state: ProjectionState }>> {
+  const checkpoints = await readCheckpoints(pool, names);
+  return names.map((name) => ({ name, state: checkpoints.get(name)?.state ?? 'not_installed' }));
+}
+
+/** True when any of these projections has stopped at an event it cannot apply. */
+export async function isAnyProjectionFailed(pool: Queryable, names: readonly string[]): Promise<boolean> {
+  const states = await readProjectionStates(pool, names);
+  return states.some((s) => s.state === 'failed');
+}
+
+interface Lag {
+  readonly lagEvents: number;
+  readonly lagEventsCapped: boolean;
+  readonly lagSeconds: number;
+}
+
+async function measureLag(
+  eventStore: EventStore,
+  position: Position,
+  head: Position,
+  cap: number,
+  now: Date,
+): Promise<Lag> {
+  let counted = 0;
+  let firstRecordedAt: Date | undefined;
+  // One past the cap tells "exactly the cap" from "more". Events appended
+  // after `head` was read are not lag yet, so head and count agree.
+  for await (const event of eventStore.readAll({ after: position, maxCount: cap + 1 })) {
+    if (event.position > head) break;
+    firstRecordedAt ??= event.recordedAt;
+    counted++;
+  }
+  const lagSeconds = firstRecordedAt
+    ? Math.max(0, Math.round(now.getTime() - firstRecordedAt.getTime()) / 1000)
+    : 0;
+  return { lagEvents: Math.min(counted, cap), lagEventsCapped: counted > cap, lagSeconds };
+}
+
+async function isApplierRunning(pool: Queryable, name: string): Promise<boolean> {
+  const { rows } = await pool.query<{ held: boolean }>(APPLIER_LOCK_HELD_SQL, [applierLockName(name)]);
+  return rows[0]!.held;
+}
+
+function toStatus(
+  projection: Projection,
+  checkpoint: Checkpoint | undefined,
+  figures: Lag & { head: Position; running: boolean },
+): ProjectionStatus {
+  return {
+    name: projection.name,
+    version: projection.version,
+    installedVersion: checkpoint?.version ?? null,
+    policyVersion: checkpoint?.policyVersion ?? null,
+    stale: checkpoint !== undefined && checkpoint.policyVersion < ACCESS_POLICY_VERSION,
+    state: checkpoint?.state ?? 'not_installed',
+    running: figures.running,
+    position: checkpoint?.position ?? START,
+    head: figures.head,
+    lagEvents: figures.lagEvents,
+    lagEventsCapped: figures.lagEventsCapped,
+    lagSeconds: figures.lagSeconds,
+    lastError: checkpoint?.lastError ?? null,
+    failedPosition: checkpoint?.failedPosition ?? null,
+    failedEventType: checkpoint?.failedEventType ?? null,
+    retries: checkpoint?.retries ?? 0,
+    eventsApplied: checkpoint?.eventsApplied ?? 0,
+    updatedAt: checkpoint?.updatedAt ?? null,
+  };
+}
