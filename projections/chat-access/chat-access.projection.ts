@@ -1,0 +1,367 @@
+import type pg from 'pg';
+import { type EventRef } from '../../libs/authz/access-facts.js';
+import { type ChatEvent } from '../../libs/domain/chat/chat.events.js';
+import { type GroupEvent } from '../../libs/domain/group/group.events.js';
+import { type OrganizationEvent } from '../../libs/domain/organization/organization.events.js';
+import { type WorkspaceEvent } from '../../libs/domain/workspace/workspace.events.js';
+import { type Projection } from '../../libs/projection-runtime/projection.js';
+import { type AccessScope, recomputeAccess } from './chat-access.recompute.js';
+import {
+  ACCESS_ACL_TABLE,
+  ACCESS_CHATS_TABLE,
+  ACCESS_GROUP_MEMBERS_TABLE,
+  ACCESS_GROUPS_TABLE,
+  ACCESS_ORG_MEMBERS_TABLE,
+  ACCESS_ORG_SETTINGS_TABLE,
+  ACCESS_WORKSPACE_MEMBERS_TABLE,
+  ACCESS_WORKSPACES_TABLE,
+  CHAT_ACCESS_SCHEMA_SQL,
+  CHAT_ACCESS_TABLES,
+} from './chat-access.schema.js';
+
+/** The events this projection reads; every other type is ignored. */
+type AccessEvent = OrganizationEvent | GroupEvent | WorkspaceEvent | ChatEvent;
+
+/**
+ * Effective access per (user, chat), materialized (see projections/README.md):
+ * each event first updates this projection's own fact tables, then maps to
+ * the narrowest {@link AccessScope} that holds every pair whose access it can
+ * change, and {@link recomputeAccess} asks libs/authz about those pairs.
+ */
+export const chatAccessProjection: Projection = {
+  name: 'chat-access',
+  version: 1,
+  schemaSql: CHAT_ACCESS_SCHEMA_SQL,
+  tables: CHAT_ACCESS_TABLES,
+  async apply(client, event) {
+    if (event.orgId === null) return;
+    // Other event types fall through updateFacts untouched.
+    const scope = await updateFacts(client, event.orgId, event as unknown as AccessEvent & { ref: EventRef });
+    if (scope) await recomputeAccess(client, event.orgId, scope);
+  },
+};
+
+/**
+ * Writes the event into the fact tables, mirroring the deciders' `evolve`,
+ * and returns the pairs to recompute (null: none). Exported for the tests.
+ */
+export async function updateFacts(
+  client: pg.ClientBase,
+  orgId: string,
+  event: AccessEvent & { readonly ref: EventRef },
+): Promise<AccessScope | null> {
+  const { ref } = event;
+  switch (event.type) {
+    case 'OrganizationCreated':
+      await client.query(
+        `INSERT INTO ${ACCESS_ORG_SETTINGS_TABLE} (org_id, chat_sharing_disabled, workspace_sharing_disabled)
+         VALUES ($1, false, false) ON CONFLICT (org_id) DO NOTHING`,
+        [orgId],
+      );
+      return null;
+    case 'MemberRoleChanged':
+      if (event.data.scope === 'workspace') {
+        const { workspaceId, userId, role } = event.data;
+        await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
+        return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+      }
+      return setOrgMember(client, orgId, event.data.userId, event.data.role, ref);
+    case 'OrgMemberAdded':
+      return setOrgMember(client, orgId, event.data.userId, event.data.role, ref);
+    case 'OrgMemberRemoved':
+      // Only the org membership goes: group and workspace memberships stay and count on re-adding.
+      await client.query(`DELETE FROM ${ACCESS_ORG_MEMBERS_TABLE} WHERE org_id = $1 AND user_id = $2`, [
+        orgId,
+        event.data.userId,
+      ]);
+      return { roots: 'all', users: [event.data.userId] };
+    case 'OrgSettingsChanged':
+      return changeSettings(client, orgId, event.data.settings);
+
+    case 'GroupCreated':
+      await client.query(
+        `INSERT INTO ${ACCESS_GROUPS_TABLE} (org_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [orgId, event.data.groupId],
+      );
+      return null;
+    case 'GroupMemberAdded': {
+      const { groupId, userId } = event.data;
+      // Like the group's evolve: a deleted group takes no members.
+      await client.query(
+        `INSERT INTO ${ACCESS_GROUP_MEMBERS_TABLE}
+           (org_id, group_id, user_id, since_event_id, since_position, since_occurred_at)
+         SELECT $1, $2, $3, $4, $5, $6
+         WHERE EXISTS (SELECT 1 FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2)
+         ON CONFLICT (org_id, group_id, user_id) DO UPDATE SET since_event_id = excluded.since_event_id,
+           since_position = excluded.since_position, since_occurred_at = excluded.since_occurred_at`,
+        [orgId, groupId, userId, ...refValues(ref)],
+      );
+      return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+    }
+    case 'GroupMemberRemoved': {
+      const { groupId, userId } = event.data;
+      await client.query(
+        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
+        [orgId, groupId, userId],
+      );
+      return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+    }
+    case 'GroupDeleted': {
+      const { groupId } = event.data;
+      // Its ACL entries stay stored (a ChatUnshared may still name it); the loader drops them.
+      await client.query(`DELETE FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
+        orgId,
+        groupId,
+      ]);
+      const { rows } = await client.query<{ user_id: string }>(
+        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 RETURNING user_id`,
+        [orgId, groupId],
+      );
+      return {
+        roots: await rootsSharedWithGroup(client, orgId, groupId),
+        users: rows.map((row) => row.user_id),
+      };
+    }
+
+    case 'WorkspaceCreated':
+      await client.query(
+        `INSERT INTO ${ACCESS_WORKSPACES_TABLE} (org_id, workspace_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [orgId, event.data.workspaceId],
+      );
+      return null;
+    case 'WorkspaceMemberAdded': {
+      const { workspaceId, userId, role } = event.data;
+      await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
+      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+    }
+    case 'WorkspaceMemberRemoved': {
+      const { workspaceId, userId } = event.data;
+      await client.query(
+        `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
+        [orgId, workspaceId, userId],
+      );
+      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+    }
+    case 'WorkspaceArchived':
+    case 'WorkspaceUnarchived': {
+      const { workspaceId } = event.data;
+      const archivedBy = event.type === 'WorkspaceArchived' ? refValues(ref) : [null, null, null];
+      await client.query(
+        `UPDATE ${ACCESS_WORKSPACES_TABLE}
+         SET archived_by_event_id = $3, archived_by_position = $4, archived_by_occurred_at = $5
+         WHERE org_id = $1 AND workspace_id = $2`,
+        [orgId, workspaceId, ...archivedBy],
+      );
+      return { roots: await rootsInWorkspace(client, orgId, workspaceId) };
+    }
+
+    case 'ChatCreated':
+      return createChat(client, orgId, event.data, ref);
+    case 'ChatShared': {
+      const { chatId, subject, role } = event.data;
+      await client.query(
+        `INSERT INTO ${ACCESS_ACL_TABLE} (org_id, chat_id, subject_kind, subject_id, role,
+           granted_by_event_id, granted_by_position, granted_by_occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (org_id, chat_id, subject_kind, subject_id) DO UPDATE SET role = excluded.role,
+           granted_by_event_id = excluded.granted_by_event_id,
+           granted_by_position = excluded.granted_by_position,
+           granted_by_occurred_at = excluded.granted_by_occurred_at`,
+        [orgId, chatId, subject.kind, subject.id, role, ...refValues(ref)],
+      );
+      return aclScope(client, orgId, chatId, subject);
+    }
+    case 'ChatUnshared': {
+      const { chatId, subject } = event.data;
+      await client.query(
+        `DELETE FROM ${ACCESS_ACL_TABLE}
+         WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
+        [orgId, chatId, subject.kind, subject.id],
+      );
+      return aclScope(client, orgId, chatId, subject);
+    }
+    case 'ChatDeleted': {
+      // One event for the whole subtree: the chat and every chat below it.
+      const { rows } = await client.query<{ root_chat_id: string; subtree: string[] }>(
+        `WITH deleted AS (
+           UPDATE ${ACCESS_CHATS_TABLE} SET deleted = true
+           WHERE org_id = $1 AND chat_id = $2 RETURNING root_chat_id
+         )
+         SELECT d.root_chat_id, array_agg(c.chat_id) AS subtree
+         FROM deleted d JOIN ${ACCESS_CHATS_TABLE} c
+           ON c.org_id = $1 AND c.root_chat_id = d.root_chat_id AND (c.chat_id = $2 OR $2 = ANY(c.ancestor_ids))
+         GROUP BY d.root_chat_id`,
+        [orgId, event.data.chatId],
+      );
+      const deleted = rows[0];
+      return deleted ? { roots: [deleted.root_chat_id], chats: deleted.subtree } : null;
+    }
+    case 'ChatRenamed':
+    case 'ChatMessagePosted':
+      return null;
+    default:
+      // Events of other streams (users, reservations) reach every projection.
+      return null;
+  }
+}
+
+const refValues = (ref: EventRef) => [ref.eventId, ref.position, ref.occurredAt];
+
+/** Added, re-added or given another role: their stored group and workspace memberships count again. */
+async function setOrgMember(
+  client: pg.ClientBase,
+  orgId: string,
+  userId: string,
+  role: string,
+  ref: EventRef,
+): Promise<AccessScope> {
+  await client.query(
+    `INSERT INTO ${ACCESS_ORG_MEMBERS_TABLE}
+       (org_id, user_id, role, since_event_id, since_position, since_occurred_at)
+     VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role,
+       since_event_id = excluded.since_event_id, since_position = excluded.since_position,
+       since_occurred_at = excluded.since_occurred_at`,
+    [orgId, userId, role, ...refValues(ref)],
+  );
+  return { roots: 'all', users: [userId] };
+}
+
+async function upsertWorkspaceMember(
+  client: pg.ClientBase,
+  orgId: string,
+  workspaceId: string,
+  userId: string,
+  role: string,
+  ref: EventRef,
+): Promise<void> {
+  await client.query(
+    `INSERT INTO ${ACCESS_WORKSPACE_MEMBERS_TABLE}
+       (org_id, workspace_id, user_id, role, since_event_id, since_position, since_occurred_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (org_id, workspace_id, user_id) DO UPDATE SET role = excluded.role,
+       since_event_id = excluded.since_event_id, since_position = excluded.since_position,
+       since_occurred_at = excluded.since_occurred_at`,
+    [orgId, workspaceId, userId, role, ...refValues(ref)],
+  );
+}
+
+/**
+ * A new root: its pairs (owner, org owners and admins, workspace members).
+ * A new sub-chat: its own pairs only; the root's other chats are unchanged.
+ */
+async function createChat(
+  client: pg.ClientBase,
+  orgId: string,
+  data: Extract<ChatEvent, { type: 'ChatCreated' }>['data'],
+  ref: EventRef,
+): Promise<AccessScope> {
+  const { chatId, rootChatId, parentChatId, ownerId, workspaceId } = data;
+  let ancestorIds: string[] = [];
+  if (parentChatId !== null) {
+    const { rows } = await client.query<{ ancestor_ids: string[] }>(
+      `SELECT ancestor_ids || chat_id AS ancestor_ids FROM ${ACCESS_CHATS_TABLE}
+       WHERE org_id = $1 AND chat_id = $2`,
+      [orgId, parentChatId],
+    );
+    const parent = rows[0];
+    // The chat decider checked the parent on the event store: a parent missing here is a gap in
+    // this projection's facts, and guessing the tree could grant through the wrong root.
+    if (!parent) throw new Error(`chat-access: the parent ${parentChatId} of chat ${chatId} is unknown`);
+    ancestorIds = parent.ancestor_ids;
+  }
+  await client.query(
+    `INSERT INTO ${ACCESS_CHATS_TABLE} (org_id, chat_id, root_chat_id, parent_chat_id, ancestor_ids,
+       owner_id, workspace_id, created_event_id, created_position, created_occurred_at, deleted)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)
+     ON CONFLICT (org_id, chat_id) DO NOTHING`,
+    [orgId, chatId, rootChatId, parentChatId, ancestorIds, ownerId, workspaceId, ...refValues(ref)],
+  );
+  return parentChatId === null ? { roots: [chatId] } : { roots: [rootChatId], chats: [chatId] };
+}
+
+/** An ACL change on a root: the user named, or the group's current members. */
+async function aclScope(
+  client: pg.ClientBase,
+  orgId: string,
+  chatId: string,
+  subject: { readonly kind: 'user' | 'group'; readonly id: string },
+): Promise<AccessScope | null> {
+  const { rows } = await client.query<{ root_chat_id: string }>(
+    `SELECT root_chat_id FROM ${ACCESS_CHATS_TABLE} WHERE org_id = $1 AND chat_id = $2`,
+    [orgId, chatId],
+  );
+  const root = rows[0]?.root_chat_id;
+  if (root === undefined) return null;
+  if (subject.kind === 'user') return { roots: [root], users: [subject.id] };
+  // Former members were recomputed when they left; a deleted group has no members left here.
+  const members = await client.query<{ user_id: string }>(
+    `SELECT user_id FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2`,
+    [orgId, subject.id],
+  );
+  return { roots: [root], users: members.rows.map((row) => row.user_id) };
+}
+
+/**
+ * `chatSharingDisabled` changes what ACL entries grant: the roots that have
+ * entries. `workspaceSharingDisabled` changes what workspace memberships
+ * grant: the roots bound to a workspace. Everyone on those roots.
+ */
+async function changeSettings(
+  client: pg.ClientBase,
+  orgId: string,
+  settings: { chatSharingDisabled: boolean; workspaceSharingDisabled: boolean },
+): Promise<AccessScope | null> {
+  const { rows } = await client.query<{ chat_changed: boolean; workspace_changed: boolean }>(
+    `WITH previous AS (
+       SELECT chat_sharing_disabled, workspace_sharing_disabled FROM ${ACCESS_ORG_SETTINGS_TABLE}
+       WHERE org_id = $1
+     ), updated AS (
+       INSERT INTO ${ACCESS_ORG_SETTINGS_TABLE} (org_id, chat_sharing_disabled, workspace_sharing_disabled)
+       VALUES ($1, $2, $3)
+       ON CONFLICT (org_id) DO UPDATE SET chat_sharing_disabled = excluded.chat_sharing_disabled,
+         workspace_sharing_disabled = excluded.workspace_sharing_disabled
+     )
+     SELECT coalesce(p.chat_sharing_disabled, false) <> $2 AS chat_changed,
+            coalesce(p.workspace_sharing_disabled, false) <> $3 AS workspace_changed
+     FROM (SELECT 1) one LEFT JOIN previous p ON true`,
+    [orgId, settings.chatSharingDisabled, settings.workspaceSharingDisabled],
+  );
+  const { chat_changed: chatChanged, workspace_changed: workspaceChanged } = rows[0]!;
+  if (!chatChanged && !workspaceChanged) return null;
+  const roots = await client.query<{ chat_id: string }>(
+    `SELECT r.chat_id FROM ${ACCESS_CHATS_TABLE} r
+     WHERE r.org_id = $1 AND r.parent_chat_id IS NULL AND (
+       ($2 AND EXISTS (SELECT 1 FROM ${ACCESS_ACL_TABLE} a WHERE a.org_id = r.org_id AND a.chat_id = r.chat_id))
+       OR ($3 AND r.workspace_id IS NOT NULL))`,
+    [orgId, chatChanged, workspaceChanged],
+  );
+  return { roots: roots.rows.map((row) => row.chat_id) };
+}
+
+async function rootsInWorkspace(
+  client: pg.ClientBase,
+  orgId: string,
+  workspaceId: string,
+): Promise<string[]> {
+  const { rows } = await client.query<{ chat_id: string }>(
+    `SELECT chat_id FROM ${ACCESS_CHATS_TABLE}
+     WHERE org_id = $1 AND workspace_id = $2 AND parent_chat_id IS NULL`,
+    [orgId, workspaceId],
+  );
+  return rows.map((row) => row.chat_id);
+}
+
+/** Chats whose ACL names the group: roots, or sub-chats whose (inert) entries load no tree. */
+async function rootsSharedWithGroup(
+  client: pg.ClientBase,
+  orgId: string,
+  groupId: string,
+): Promise<string[]> {
+  const { rows } = await client.query<{ chat_id: string }>(
+    `SELECT a.chat_id FROM ${ACCESS_ACL_TABLE} a
+     WHERE a.org_id = $1 AND a.subject_kind = 'group' AND a.subject_id = $2`,
+    [orgId, groupId],
+  );
+  return rows.map((row) => row.chat_id);
+}

@@ -1,0 +1,111 @@
+import type pg from 'pg';
+import { isPermission, type Permission } from '../../libs/authz/policy.js';
+import { READ_MODEL_SCHEMA } from '../../libs/persistence/tenancy.js';
+import { type Page, type PageRequest, toPage } from '../page.js';
+import { CHAT_ACCESS_TABLE } from './chat-access.schema.js';
+
+/** The chats read model (projections/chats), joined by primary key for what a list shows. */
+const CHATS_TABLE = `${READ_MODEL_SCHEMA}.chats`;
+
+export interface ChatAccess {
+  /** In policy order; never empty. */
+  readonly permissions: Permission[];
+  /** The root's workspace is archived: writes answer 410 rather than 403 (libs/authz `writeBlocked`). */
+  readonly writeBlocked: boolean;
+}
+
+/**
+ * What `userId` may do on `chatId`, as libs/authz decided when the facts last
+ * changed; null when nothing (no row is no access: missing, deleted, another
+ * tenant's, or not shared). One primary-key lookup (benchmark B4).
+ */
+export async function getChatAccess(
+  client: pg.ClientBase,
+  orgId: string,
+  userId: string,
+  chatId: string,
+): Promise<ChatAccess | null> {
+  const { rows } = await client.query<{ permissions: string[]; write_blocked: boolean }>(
+    `SELECT permissions, write_blocked FROM ${CHAT_ACCESS_TABLE}
+     WHERE org_id = $1 AND user_id = $2 AND chat_id = $3`,
+    [orgId, userId, chatId],
+  );
+  const row = rows[0];
+  return row ? { permissions: row.permissions.filter(isPermission), writeBlocked: row.write_blocked } : null;
+}
+
+export interface VisibleChat {
+  readonly id: string;
+  readonly title: string;
+  readonly rootChatId: string;
+  readonly parentChatId: string | null;
+  readonly workspaceId: string | null;
+  /** ISO-8601. */
+  readonly createdAt: string;
+  readonly permissions: Permission[];
+}
+
+export interface VisibleChatsRequest {
+  readonly orgId: string;
+  readonly userId: string;
+  /** Only the chats of this workspace (roots bound to it and their sub-chats); null for all. */
+  readonly workspaceId: string | null;
+  readonly page: PageRequest;
+}
+
+/**
+ * The chats `userId` can see (any row grants at least `read`), oldest first,
+ * keyed by their ChatCreated position. One index range scan of `chat_access`
+ * (benchmark B5) joined by primary key to the chats read model, with the
+ * LIMIT after the join, so a page is full whenever more visible chats exist:
+ * never truncated, whatever share of the org the user sees.
+ */
+export async function listVisibleChats(
+  client: pg.ClientBase,
+  request: VisibleChatsRequest,
+): Promise<Page<VisibleChat>> {
+  const { orgId, userId, workspaceId, page } = request;
+  const params: unknown[] = [orgId, userId, page.limit + 1];
+  const where = ['a.org_id = $1', 'a.user_id = $2'];
+  if (workspaceId !== null) {
+    params.push(workspaceId);
+    where.push(`a.workspace_id = $${params.length}`);
+  }
+  if (page.after !== null) {
+    params.push(page.after);
+    where.push(`a.created_position > $${params.length}`);
+  }
+  const { rows } = await client.query<{
+    chat_id: string;
+    title: string;
+    root_chat_id: string;
+    parent_chat_id: string | null;
+    workspace_id: string | null;
+    created_at: Date | string;
+    permissions: string[];
+    created_position: string;
+  }>(
+    `SELECT a.chat_id, c.title, c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at,
+            a.permissions, a.created_position
+     FROM ${CHAT_ACCESS_TABLE} a
+     JOIN ${CHATS_TABLE} c ON c.chat_id = a.chat_id AND c.org_id = a.org_id
+     WHERE ${where.join(' AND ')} AND c.deleted_at IS NULL
+     ORDER BY a.created_position
+     LIMIT $3`,
+    params,
+  );
+  return toPage(
+    rows,
+    page,
+    (row) => row.created_position,
+    (row) => ({
+      id: row.chat_id,
+      title: row.title,
+      rootChatId: row.root_chat_id,
+      parentChatId: row.parent_chat_id,
+      workspaceId: row.workspace_id,
+      createdAt: new Date(row.created_at).toISOString(),
+      permissions: row.permissions.filter(isPermission),
+    }),
+  );
+}
