@@ -6,7 +6,7 @@ import {
   resolveOperatorToken,
   tokenPrefix,
 } from '../../libs/config/index.js';
-import { startProjector } from '../projector/projector.js';
+import { installProjections, startProjector } from '../projector/projector.js';
 import { createApp } from './create-app.js';
 import { createLogger } from './logging.js';
 import { startRuntime } from './runtime.js';
@@ -15,7 +15,7 @@ import { Shutdown } from './shutdown.js';
 /**
  * `npm start`: the API and the projector in one process (DESIGN.md §3).
  * Startup: config, Postgres (embedded unless DATABASE_URL), migrations, the
- * event store, the projector, then HTTP. Shutdown undoes it in reverse.
+ * event store, the projections' tables, the projector, then HTTP. Shutdown undoes it in reverse.
  */
 async function main(): Promise<void> {
   let config;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
         const operatorToken = await resolveOperatorToken(config);
         const runtime = await startRuntime(config, logger);
         shutdown.add('postgres and event store', () => runtime.close());
+        await installProjections(runtime.database.ownerPool);
         const projector = startProjector(runtime, logger);
         shutdown.add('projector', () => projector.stop());
         const app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });

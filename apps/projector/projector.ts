@@ -1,27 +1,62 @@
 import type { Logger } from 'pino';
+import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { type Database } from '../../libs/persistence/index.js';
+import { installProjection, ProjectionRunner } from '../../libs/projection-runtime/index.js';
+import { PROJECTIONS } from '../../projections/index.js';
 
 export interface Projector {
+  readonly runners: readonly ProjectionRunner[];
   stop(): Promise<void>;
 }
 
+export interface ProjectorOptions {
+  /** How often a standby runner tries to take over its projection (default: the runtime's). */
+  readonly lockRetryMs?: number;
+}
+
 /**
- * The projection worker (DESIGN.md §7). No projection exists yet: they
- * arrive with the query side, and will be registered and run from here,
- * in this process or inside the api (single-process mode).
+ * Creates the tables and checkpoint of every projection not installed yet
+ * (idempotent, safe from several processes). The API calls it before it
+ * listens, so its queries never meet a missing table and /ready holds from
+ * the first request; the runners would install them too, a moment later.
+ */
+export async function installProjections(ownerPool: Database['ownerPool']): Promise<void> {
+  for (const projection of PROJECTIONS) await installProjection(ownerPool, projection);
+}
+
+/**
+ * The projection worker (DESIGN.md §7): one runner per projection, each
+ * following the log from its own checkpoint. It runs inside the api
+ * (single-process mode, `npm start`) or as a process of its own
+ * (apps/projector/main.ts); several may run at once, and each projection is
+ * then applied by exactly one of them (an advisory lock), the others
+ * standing by to take over.
  */
 export function startProjector(
-  _runtime: { eventStore: EventStore; database: Database },
+  runtime: { eventStore: EventStore; database: Pick<Database, 'ownerPool'> },
   logger: Logger,
+  options: ProjectorOptions = {},
 ): Projector {
-  logger.info({ component: 'projector' }, 'projector started: no projections are registered yet');
-  // A worker runs until it is stopped, as it will once it follows the log.
-  const keepAlive = setInterval(() => undefined, 60_000);
+  const log = logger.child({ component: 'projector' });
+  const runners = PROJECTIONS.map(
+    (projection) =>
+      new ProjectionRunner({
+        projection,
+        eventStore: runtime.eventStore,
+        ownerPool: runtime.database.ownerPool,
+        logger: log,
+        upcast: (event) => upcasters.upcast(event),
+        ...(options.lockRetryMs === undefined ? {} : { lockRetryMs: options.lockRetryMs }),
+      }),
+  );
+  for (const runner of runners) runner.start();
+  log.info({ projections: PROJECTIONS.map((p) => `${p.name}@v${p.version}`) }, 'projector started');
   return {
+    runners,
     async stop() {
-      clearInterval(keepAlive);
-      logger.info({ component: 'projector' }, 'projector stopped');
+      await Promise.all(runners.map((runner) => runner.stop()));
+      log.info('projector stopped');
     },
   };
 }
