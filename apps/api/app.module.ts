@@ -23,13 +23,27 @@ import { httpLoggingParams } from './logging.js';
 import { HttpMetrics, HttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { DATABASE, OPERATOR_TOKEN } from './runtime.js';
+import { PROJECTIONS } from '../../projections/index.js';
+import { ChatsQueriesController } from './chats/chats.queries.controller.js';
+import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';
+import { ConsistencyGate } from './read-side/consistency-gate.js';
+import { READ_SIDE, type ReadSide, ReadModels } from './read-side/read-side.js';
+import { UsersQueriesController } from './users/users.queries.controller.js';
+import { ProjectionsAdminController } from './admin/projections.controller.js';
+import { ProjectionMetrics } from './metrics/projection-metrics.js';
+import { WorkspacesQueriesController } from './workspaces/workspaces.queries.controller.js';
+
+/** DESIGN.md §7: a read with X-Consistency-Token waits at most this long by default. */
+export const DEFAULT_CONSISTENCY_WAIT_MS = 5_000;
 
 export interface AppModuleOptions {
   readonly logger: Logger;
   readonly eventStore: EventStore;
   /** The real Database in the service; tests may pass anything with ping(). */
-  readonly database: Pick<Database, 'ping' | 'ownerPool'>;
+  readonly database: Pick<Database, 'ping' | 'ownerPool' | 'appPool'>;
   readonly operatorToken: string;
+  /** Defaults to {@link DEFAULT_CONSISTENCY_WAIT_MS}. */
+  readonly consistencyWaitMs?: number;
 }
 
 /**
@@ -47,12 +61,18 @@ export class AppModule implements NestModule {
         HealthController,
         MetricsController,
         UsersController,
+        UsersQueriesController,
+        OrganizationsQueriesController,
+        WorkspacesQueriesController,
+        ChatsQueriesController,
+        ProjectionsAdminController,
         ...ORGANIZATIONS_HTTP.controllers,
         ...WORKSPACES_HTTP.controllers,
         ...CHATS_HTTP.controllers,
       ],
       providers: [
         HttpMetrics,
+        ProjectionMetrics,
         ProblemDetailsFilter,
         { provide: APP_FILTER, useExisting: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
@@ -72,6 +92,16 @@ export class AppModule implements NestModule {
         ...CHATS_HTTP.providers,
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: DATABASE, useValue: options.database },
+        {
+          provide: READ_SIDE,
+          useValue: {
+            appPool: options.database.appPool,
+            projectionNames: PROJECTIONS.map((projection) => projection.name),
+            consistencyWaitMs: options.consistencyWaitMs ?? DEFAULT_CONSISTENCY_WAIT_MS,
+          } satisfies ReadSide,
+        },
+        ReadModels,
+        ConsistencyGate,
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
       ],
     };

@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { createApp } from '../../apps/api/create-app.js';
 import { type ReadyBody } from '../../apps/api/health/health.controller.js';
 import { createLogger } from '../../apps/api/logging.js';
+import { type Projector, startProjector } from '../../apps/projector/projector.js';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
 import { type Database, openDatabase, runMigrations } from '../../libs/persistence/index.js';
@@ -26,7 +27,7 @@ interface RunningApp {
 
 async function startApp(
   eventStore: Pick<EventStore, 'ping' | 'close'>,
-  database: Pick<Database, 'ping' | 'ownerPool'>,
+  database: Pick<Database, 'ping' | 'ownerPool' | 'appPool'>,
 ): Promise<RunningApp> {
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
@@ -46,6 +47,7 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
   let database: Database;
   let eventStore: PostgresEventStore;
   let app: RunningApp;
+  let projector: Projector;
 
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
@@ -56,10 +58,17 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
     );
     await runMigrations(database.ownerPool, database.owner);
     eventStore = new PostgresEventStore(database.ownerPool);
+    projector = startProjector({ eventStore, database }, pino({ level: 'silent' }), { lockRetryMs: 50 });
     app = await startApp(eventStore, database);
+    // Ready once every projection has installed itself.
+    for (let tries = 0; (await fetch(`${app.url}/ready`)).status !== 200; tries++) {
+      if (tries > 200) throw new Error('the projections never became ready');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
   afterAll(async () => {
     await app?.close();
+    await projector?.stop();
     await eventStore?.close();
     await database?.close();
     await testDatabase?.drop();
@@ -74,7 +83,29 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
   it('answers /ready with 200 when the event store and Postgres answer', async () => {
     const response = await fetch(`${app.url}/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ok', checks: { eventStore: 'up', postgres: 'up' } });
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      checks: { eventStore: 'up', postgres: 'up', projections: 'up' },
+    });
+  });
+
+  it('answers /ready with 503 naming the projections while one has failed', async () => {
+    await database.ownerPool.query(
+      "UPDATE projection.checkpoints SET state = 'failed', last_error = 'test' WHERE name = 'chats'",
+    );
+    try {
+      const response = await fetch(`${app.url}/ready`);
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as ReadyBody).checks).toEqual({
+        eventStore: 'up',
+        postgres: 'up',
+        projections: 'down',
+      });
+    } finally {
+      await database.ownerPool.query(
+        "UPDATE projection.checkpoints SET state = 'live', last_error = NULL WHERE name = 'chats'",
+      );
+    }
   });
 
   it('serves Prometheus text with process metrics and counted requests', async () => {
@@ -128,7 +159,7 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
         expect(response.status).toBe(503);
         expect(await response.json()).toEqual({
           status: 'unavailable',
-          checks: { eventStore: 'down', postgres: 'up' },
+          checks: { eventStore: 'down', postgres: 'up', projections: 'up' },
         });
       } finally {
         await broken.close();
@@ -140,12 +171,17 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
     it('answers /ready with 503 naming Postgres', async () => {
       const broken = await startApp(eventStore, {
         ownerPool: database.ownerPool,
+        appPool: database.appPool,
         ping: () => Promise.reject(new Error('connection refused')),
       });
       try {
         const response = await fetch(`${broken.url}/ready`);
         expect(response.status).toBe(503);
-        expect(((await response.json()) as ReadyBody).checks).toEqual({ eventStore: 'up', postgres: 'down' });
+        expect(((await response.json()) as ReadyBody).checks).toEqual({
+          eventStore: 'up',
+          postgres: 'down',
+          projections: 'up',
+        });
       } finally {
         await broken.close();
       }

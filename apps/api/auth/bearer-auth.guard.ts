@@ -1,8 +1,8 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AggregateStore } from '../../../libs/command-runtime/index.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { userDecider } from '../../../libs/domain/user/user.decider.js';
+import { findTokenByHash } from '../../../projections/users/index.js';
+import { CONSISTENCY_HEADER, ConsistencyGate } from '../read-side/consistency-gate.js';
+import { ReadModels } from '../read-side/read-side.js';
 import { OPERATOR_TOKEN } from '../runtime.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { claimedUserId, hashToken, sameDigest } from './api-token.js';
@@ -13,9 +13,14 @@ const unauthorized = () => ProblemError.of(401, 'AUTH.UNAUTHORIZED', 'a valid be
 
 /**
  * Authenticates every request not marked @Public (DESIGN.md §4): the
- * operator token, or a user's API token checked against the user's own
- * stream (hash match, not revoked, user not suspended). Missing, unknown or
+ * operator token, or a user's API token looked up by its SHA-256 in the
+ * users projection (not revoked, user not suspended). Missing, unknown or
  * revoked tokens and suspended users are all 401 alike.
+ *
+ * A request carrying X-Consistency-Token first waits for the projections to
+ * reach it (ConsistencyGate), so the token lookup itself is read-your-writes:
+ * a token issued by a command works on the next request carrying that
+ * command's position, and one revoked (or a user suspended) is refused.
  *
  * Routes are for users unless marked @OperatorOnly. The operator has no
  * access to tenant data: user routes answer it 404, as if they did not exist.
@@ -27,7 +32,8 @@ export class BearerAuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly aggregates: AggregateStore,
+    private readonly readModels: ReadModels,
+    private readonly consistency: ConsistencyGate,
     @Inject(OPERATOR_TOKEN) operatorToken: string,
   ) {
     this.operatorTokenHash = hashToken(operatorToken);
@@ -39,10 +45,11 @@ export class BearerAuthGuard implements CanActivate {
         context.getHandler(),
         context.getClass(),
       ]) ?? 'user';
-    if (audience === 'public') return true;
     const request = context
       .switchToHttp()
       .getRequest<AuthenticatedRequest & { headers: Record<string, unknown> }>();
+    await this.consistency.waitFor(request.headers[CONSISTENCY_HEADER]);
+    if (audience === 'public') return true;
     const principal = await this.authenticate(request.headers.authorization);
     if (!principal) throw unauthorized();
     if (audience === 'operator' && principal.kind !== 'operator') {
@@ -61,9 +68,9 @@ export class BearerAuthGuard implements CanActivate {
     if (sameDigest(hash, this.operatorTokenHash)) return { kind: 'operator' };
     const userId = claimedUserId(match[1]!);
     if (!userId) return null;
-    const { state } = await this.aggregates.load(userDecider, streams.user(userId));
-    if (state.status !== 'active') return null;
-    const valid = Object.values(state.tokens).some((token) => !token.revoked && sameDigest(token.hash, hash));
-    return valid ? { kind: 'user', userId } : null;
+    const token = await this.readModels.anonymous((client) => findTokenByHash(client, hash));
+    // The lookup is by hash, so a match proves possession; the id must still be the one the token names.
+    if (!token || token.revoked || token.userStatus !== 'active' || token.userId !== userId) return null;
+    return { kind: 'user', userId };
   }
 }

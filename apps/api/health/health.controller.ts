@@ -5,6 +5,7 @@ import { type EventStore } from '../../../libs/event-store/index.js';
 import { type Database } from '../../../libs/persistence/index.js';
 import { EVENT_STORE } from '../event-store.provider.js';
 import { DATABASE } from '../runtime.js';
+import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 import { Public } from '../auth/auth.decorators.js';
 
 /** A check that has not answered in this time counts as down: a probe must answer quickly. */
@@ -14,14 +15,21 @@ type CheckStatus = 'up' | 'down';
 
 export interface ReadyBody {
   readonly status: 'ok' | 'unavailable';
-  readonly checks: { readonly eventStore: CheckStatus; readonly postgres: CheckStatus };
+  readonly checks: {
+    readonly eventStore: CheckStatus;
+    readonly postgres: CheckStatus;
+    readonly projections: CheckStatus;
+  };
 }
 
 /**
  * Liveness and readiness probes (DESIGN.md §10). /health says the process
  * answers; /ready says it can serve: the event store and Postgres both
- * reachable. The reasons of a failure go to the log, not to the anonymous
- * caller.
+ * reachable, and every projection the API reads installed and not failed (a
+ * failed projection would answer from a model that stopped at some event).
+ * A projection still catching up does not make the API unready: reads that
+ * must see a write carry its consistency token and wait for it. The reasons
+ * of a failure go to the log, not to the anonymous caller.
  */
 @Public()
 @Controller()
@@ -29,6 +37,7 @@ export class HealthController {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: Pick<EventStore, 'ping'>,
     @Inject(DATABASE) private readonly database: Pick<Database, 'ping'>,
+    @Inject(READ_SIDE) private readonly readSide: ReadSide,
     @InjectPinoLogger(HealthController.name) private readonly logger: PinoLogger,
   ) {}
 
@@ -39,13 +48,26 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res({ passthrough: true }) response: ServerResponse): Promise<ReadyBody> {
-    const [eventStore, postgres] = await Promise.all([
+    const [eventStore, postgres, projections] = await Promise.all([
       this.check('eventStore', () => this.eventStore.ping()),
       this.check('postgres', () => this.database.ping()),
+      this.check('projections', () => this.projectionsServing()),
     ]);
-    const ok = eventStore === 'up' && postgres === 'up';
+    const ok = eventStore === 'up' && postgres === 'up' && projections === 'up';
     response.statusCode = ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
-    return { status: ok ? 'ok' : 'unavailable', checks: { eventStore, postgres } };
+    return { status: ok ? 'ok' : 'unavailable', checks: { eventStore, postgres, projections } };
+  }
+
+  private async projectionsServing(): Promise<void> {
+    const { rows } = await this.readSide.appPool.query<{ name: string; state: string }>(
+      'SELECT name, state FROM projection.checkpoints WHERE name = ANY($1)',
+      [this.readSide.projectionNames],
+    );
+    const failed = rows.filter((row) => row.state === 'failed').map((row) => row.name);
+    if (failed.length > 0) throw new Error(`failed projections: ${failed.join(', ')}`);
+    const installed = new Set(rows.map((row) => row.name));
+    const missing = this.readSide.projectionNames.filter((name) => !installed.has(name));
+    if (missing.length > 0) throw new Error(`projections not installed yet: ${missing.join(', ')}`);
   }
 
   private async check(name: string, probe: () => Promise<void>): Promise<CheckStatus> {

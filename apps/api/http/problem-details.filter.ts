@@ -35,6 +35,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const body = this.toProblem(exception);
     if (body.status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (response.headersSent) return;
+    if (exception instanceof ProblemError) response.set(exception.headers);
     response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 

@@ -48,9 +48,17 @@ export function problem(
 
 /** An HTTP-level refusal thrown by guards, pipes and interceptors; the filter renders it. */
 export class ProblemError extends Error {
-  constructor(readonly problem: ProblemDetails) {
+  constructor(
+    readonly problem: ProblemDetails,
+    /** Headers the answer carries besides the problem (`Retry-After` on a 503). */
+    readonly headers: Readonly<Record<string, string>> = {},
+  ) {
     super(problem.detail);
     this.name = 'ProblemError';
+  }
+
+  withHeaders(headers: Readonly<Record<string, string>>): ProblemError {
+    return new ProblemError(this.problem, { ...this.headers, ...headers });
   }
 
   static of(status: number, code: string, detail: string, errors?: readonly FieldProblem[]): ProblemError {

@@ -1,11 +1,15 @@
 import { type INestApplication } from '@nestjs/common';
 import { type AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../../../apps/api/create-app.js';
+import { startProjector } from '../../../apps/projector/projector.js';
 import { createLogger } from '../../../apps/api/logging.js';
 import { type RecordedEvent } from '../../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
-import { type Database, openDatabase, runMigrations } from '../../../libs/persistence/index.js';
+import { APP_ROLE, type Database, openDatabase, runMigrations } from '../../../libs/persistence/index.js';
 import { collect } from '../../event-store/event-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
@@ -22,6 +26,12 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly rawBody?: string;
   readonly headers?: Record<string, string>;
+  /**
+   * By default a request carries the highest X-Consistency-Token any earlier
+   * answer gave (read-your-writes, as a careful client does). False sends
+   * none: the test then reads whatever the projections hold right now.
+   */
+  readonly consistent?: boolean;
 }
 
 /**
@@ -35,8 +45,13 @@ export interface E2eApp {
   /** Every log line the app wrote. */
   readonly logs: string[];
   request<Body = any>(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer<Body>>;
-  /** Every event in the log, oldest first. */
+  /** Every event in the log, oldest first, including all committed when it was called. */
   allEvents(): Promise<RecordedEvent[]>;
+  /**
+   * Makes the next requests wait until the projections have applied everything
+   * in the log now: for events a test appended without HTTP (fixtures).
+   */
+  catchUp(): Promise<void>;
   /** Registers a user through the API; returns its id and first token. */
   registerUser(name: string): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
@@ -44,10 +59,22 @@ export interface E2eApp {
 
 let counter = 0;
 
-export async function startE2eApp(): Promise<E2eApp> {
+export interface E2eAppOptions {
+  /** How long a request with X-Consistency-Token may wait (the app's default otherwise). */
+  readonly consistencyWaitMs?: number;
+  /**
+   * Run as a role that is NOT a superuser and owns the database, as the
+   * embedded default's tenantry_owner is (a superuser bypasses row-level
+   * security even where it is forced, so RLS tests need this).
+   */
+  readonly ownerIsNotSuperuser?: boolean;
+}
+
+export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
   const testDatabase: TestDatabase = await createTestDatabase();
+  const databaseUrl = options.ownerIsNotSuperuser ? await plainOwnerUrl(testDatabase.url) : testDatabase.url;
   const database = await openDatabase(
-    { databaseUrl: testDatabase.url, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
+    { databaseUrl, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
     pino({ level: 'silent' }),
   );
   await runMigrations(database.ownerPool, database.owner);
@@ -59,13 +86,19 @@ export async function startE2eApp(): Promise<E2eApp> {
     eventStore,
     database,
     operatorToken: OPERATOR_TOKEN,
+    ...(options.consistencyWaitMs === undefined ? {} : { consistencyWaitMs: options.consistencyWaitMs }),
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
 
+  const projector = startProjector({ eventStore, database }, logger, { lockRetryMs: 50 });
+  let lastToken: string | undefined;
   const request = async (method: string, path: string, options: RequestOptions = {}): Promise<ApiAnswer> => {
     const headers: Record<string, string> = { ...options.headers };
+    if (options.consistent !== false && lastToken && !('x-consistency-token' in headers)) {
+      headers['x-consistency-token'] = lastToken;
+    }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined = options.rawBody;
     if (options.body !== undefined) body = JSON.stringify(options.body);
@@ -78,6 +111,8 @@ export async function startE2eApp(): Promise<E2eApp> {
     } catch {
       // not JSON: keep the text
     }
+    const token = response.headers.get('x-consistency-token');
+    if (token && (!lastToken || token > lastToken)) lastToken = token;
     return { status: response.status, headers: response.headers, body: parsed };
   };
 
@@ -87,7 +122,23 @@ export async function startE2eApp(): Promise<E2eApp> {
     eventStore,
     logs,
     request,
-    allEvents: () => collect(eventStore.readAll()),
+    async allEvents() {
+      // readAll hands out only events below every open transaction (the no-skip rule of
+      // the Postgres store), and the projector's batch transactions are open now and then:
+      // read until it holds every event committed when the read began.
+      for (;;) {
+        const { rows } = await database.ownerPool.query<{ count: string }>(
+          'SELECT count(*) FROM eventstore.events',
+        );
+        const events = await collect(eventStore.readAll());
+        if (events.length >= Number(rows[0]!.count)) return events;
+        await sleep(5);
+      }
+    },
+    async catchUp() {
+      const head = await eventStore.headPosition();
+      if (!lastToken || head > lastToken) lastToken = head;
+    },
     async registerUser(name) {
       const answer = await request('POST', '/v1/users', {
         token: OPERATOR_TOKEN,
@@ -99,6 +150,7 @@ export async function startE2eApp(): Promise<E2eApp> {
     },
     async close() {
       await app.close();
+      await projector.stop();
       await eventStore.close();
       await database.close();
       await testDatabase.drop();
@@ -123,4 +175,30 @@ export function expectProblem(answer: ApiAnswer, status: number, fields?: string
       [...fields].sort(),
     );
   return answer;
+}
+
+/**
+ * A login role that owns the test database and nothing else: no superuser,
+ * no BYPASSRLS. Created by the superuser of `superuserUrl`, with the app
+ * role made beforehand so the new owner needs no CREATEROLE.
+ */
+async function plainOwnerUrl(superuserUrl: string): Promise<string> {
+  const url = new URL(superuserUrl);
+  const database = url.pathname.slice(1);
+  const role = `${database}_owner`;
+  const password = randomBytes(12).toString('hex');
+  const client = new pg.Client({ connectionString: superuserUrl });
+  await client.connect();
+  try {
+    await client.query(`DO $$ BEGIN
+        CREATE ROLE ${APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD 'app-password-for-tests';
+      EXCEPTION WHEN duplicate_object THEN NULL; END $$`);
+    await client.query(`CREATE ROLE ${role} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '${password}'`);
+    await client.query(`ALTER DATABASE ${database} OWNER TO ${role}`);
+  } finally {
+    await client.end();
+  }
+  url.username = role;
+  url.password = password;
+  return url.toString();
 }

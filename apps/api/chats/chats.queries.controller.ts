@@ -1,0 +1,132 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type pg from 'pg';
+import { isUuid } from '../../../libs/domain/kernel/index.js';
+import { getChatAccess, listVisibleChats } from '../../../projections/chat-access/index.js';
+import { getChat, getChatAcl } from '../../../projections/chats/index.js';
+import { listMessages } from '../../../projections/messages/index.js';
+import { type PageRequest } from '../../../projections/page.js';
+import { CurrentUserId } from '../auth/auth.decorators.js';
+import { PageParams, toListAnswer } from '../http/pagination.js';
+import { notFoundProblem, ProblemError } from '../http/problem-details.js';
+import { UuidParamPipe } from '../http/uuid-param.pipe.js';
+import { ORG_PARAM } from '../organizations/organizations.dto.js';
+import { ReadModels } from '../read-side/read-side.js';
+
+/**
+ * Chats, the read side (DESIGN.md §5, §10), authorized against the
+ * chat-access projection: the effective permissions libs/authz computed for
+ * (caller, chat) when the facts last changed. Every route here needs `read`;
+ * without it (a missing, deleted or other tenant's chat alike) the answer is
+ * the one 404 body.
+ */
+@ApiTags('chats')
+@ApiBearerAuth()
+@ApiParam(ORG_PARAM)
+@Controller('v1/orgs/:org/chats')
+export class ChatsQueriesController {
+  constructor(private readonly readModels: ReadModels) {}
+
+  /** Chats the caller can read, oldest first, each with the caller's permissions. */
+  @Get()
+  @ApiQuery({ name: 'workspaceId', required: false })
+  @ApiOkResponse({
+    description:
+      '`{ items: [{ id, title, rootChatId, parentChatId, workspaceId, createdAt, permissions }], nextCursor }`',
+  })
+  async list(
+    @Param('org') org: string,
+    @CurrentUserId() userId: string,
+    @PageParams() page: PageRequest,
+    @Query('workspaceId') workspaceIdParam: unknown,
+  ) {
+    const workspaceId = parseWorkspaceFilter(workspaceIdParam);
+    return toListAnswer(
+      await this.readModels.inOrg(org, userId, (client, { orgId }) =>
+        listVisibleChats(client, { orgId, userId, workspaceId, page }),
+      ),
+    );
+  }
+
+  /** The chat with its owner's display name (never the email) and the caller's permissions. */
+  @Get(':chatId')
+  @ApiOkResponse({
+    description:
+      '`{ chat: { id, title, owner: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions, writeBlocked } }`',
+  })
+  async get(
+    @Param('org') org: string,
+    @Param('chatId', UuidParamPipe) chatId: string,
+    @CurrentUserId() userId: string,
+  ) {
+    return this.readModels.inOrg(org, userId, async (client, { orgId }) => {
+      const access = await readableAccess(client, orgId, userId, chatId);
+      const chat = await getChat(client, orgId, chatId);
+      if (!chat) throw new ProblemError(notFoundProblem());
+      return { chat: { ...chat, permissions: access.permissions, writeBlocked: access.writeBlocked } };
+    });
+  }
+
+  /** Oldest first. */
+  @Get(':chatId/messages')
+  @ApiOkResponse({
+    description: '`{ items: [{ id, author: { id, displayName }, body, postedAt }], nextCursor }`',
+  })
+  async messages(
+    @Param('org') org: string,
+    @Param('chatId', UuidParamPipe) chatId: string,
+    @CurrentUserId() userId: string,
+    @PageParams() page: PageRequest,
+  ) {
+    return toListAnswer(
+      await this.readModels.inOrg(org, userId, async (client, { orgId }) => {
+        await readableAccess(client, orgId, userId, chatId);
+        return listMessages(client, orgId, chatId, page);
+      }),
+    );
+  }
+
+  /**
+   * The root's ACL (a sub-chat has none of its own: `inheritedFrom` names the
+   * root), with display names, group names and member counts, never member
+   * lists or emails. While the org has chat sharing disabled the entries are
+   * shown with `sharingDisabled: true`: stored, and inert until it is switched on.
+   */
+  @Get(':chatId/acl')
+  @ApiOkResponse({
+    description:
+      '`{ users: [{ id, displayName, role }], groups: [{ id, name, memberCount, role }], inheritedFrom, sharingDisabled }`',
+  })
+  async acl(
+    @Param('org') org: string,
+    @Param('chatId', UuidParamPipe) chatId: string,
+    @CurrentUserId() userId: string,
+  ) {
+    return this.readModels.inOrg(org, userId, async (client, { orgId, settings }) => {
+      await readableAccess(client, orgId, userId, chatId);
+      const chat = await getChat(client, orgId, chatId);
+      if (!chat) throw new ProblemError(notFoundProblem());
+      const acl = await getChatAcl(client, orgId, chat.rootChatId);
+      return {
+        ...acl,
+        inheritedFrom: chat.rootChatId === chat.id ? null : chat.rootChatId,
+        sharingDisabled: settings.chatSharingDisabled,
+      };
+    });
+  }
+}
+
+/** The caller's access to the chat, or the 404 of a chat they cannot read. */
+async function readableAccess(client: pg.ClientBase, orgId: string, userId: string, chatId: string) {
+  const access = await getChatAccess(client, orgId, userId, chatId);
+  if (!access || !access.permissions.includes('read')) throw new ProblemError(notFoundProblem());
+  return access;
+}
+
+function parseWorkspaceFilter(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value === 'string' && isUuid(value)) return value.toLowerCase();
+  throw ProblemError.of(400, 'REQUEST.INVALID', 'workspaceId must be a UUID', [
+    { field: 'workspaceId', message: 'must be a UUID' },
+  ]);
+}

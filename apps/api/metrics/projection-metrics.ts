@@ -1,0 +1,86 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge } from 'prom-client';
+import { type EventStore } from '../../../libs/event-store/index.js';
+import { type ProjectionStatus, readProjectionStatus } from '../../../libs/projection-runtime/index.js';
+import { PROJECTIONS } from '../../../projections/index.js';
+import { EVENT_STORE } from '../event-store.provider.js';
+import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
+// A value import: Nest's DI reads the constructor's parameter types at run time.
+import { HttpMetrics } from './http-metrics.js';
+
+/** One status read serves every projection metric of one scrape. */
+const SNAPSHOT_TTL_MS = 500;
+
+/**
+ * Projection lag and throughput in /metrics (DESIGN.md §7, §8), read from
+ * the checkpoints at scrape time, so they are right whichever process runs
+ * the projector. Throughput is `rate(tenantry_projection_events_applied_total[1m])`.
+ */
+@Injectable()
+export class ProjectionMetrics {
+  private snapshot: { at: number; statuses: Promise<ProjectionStatus[]> } | null = null;
+  private readonly appliedSeen = new Map<string, number>();
+
+  constructor(
+    metrics: HttpMetrics,
+    @Inject(READ_SIDE) private readonly readSide: ReadSide,
+    @Inject(EVENT_STORE) private readonly eventStore: EventStore,
+  ) {
+    const statuses = () => this.statuses();
+    const appliedSeen = this.appliedSeen;
+    new Gauge({
+      name: 'tenantry_projection_lag_events',
+      help: 'Events recorded in the log that the projection has not applied yet (capped)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        for (const status of await statuses()) this.set({ projection: status.name }, status.lagEvents);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_projection_lag_seconds',
+      help: 'Age of the oldest event the projection has not applied yet (0 when caught up)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        for (const status of await statuses()) this.set({ projection: status.name }, status.lagSeconds);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_projection_failed',
+      help: '1 while the projection is stopped in state failed',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        for (const status of await statuses()) {
+          this.set({ projection: status.name }, status.state === 'failed' ? 1 : 0);
+        }
+      },
+    });
+    new Counter({
+      name: 'tenantry_projection_events_applied_total',
+      help: 'Events the projection has applied (its throughput is the rate of this)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        for (const status of await statuses()) {
+          const applied = Number(status.eventsApplied);
+          const seen = appliedSeen.get(status.name) ?? 0;
+          // A rebuild starts the count again; a counter never goes down, so it only adds what is new.
+          if (applied > seen) this.inc({ projection: status.name }, applied - seen);
+          appliedSeen.set(status.name, applied);
+        }
+      },
+    });
+  }
+
+  private statuses(): Promise<ProjectionStatus[]> {
+    const now = Date.now();
+    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) {
+      const statuses = readProjectionStatus(this.readSide.appPool, this.eventStore, PROJECTIONS);
+      statuses.catch(() => undefined); // each collect awaits it and reports its own failure
+      this.snapshot = { at: now, statuses };
+    }
+    return this.snapshot.statuses;
+  }
+}

@@ -1,0 +1,92 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type pg from 'pg';
+import { isPosition, type Position } from '../../../libs/event-store/index.js';
+import { ProblemError } from '../http/problem-details.js';
+import { READ_SIDE, type ReadSide } from './read-side.js';
+
+export const CONSISTENCY_HEADER = 'x-consistency-token';
+
+/** How often a waiting request looks at the checkpoints again. */
+const POLL_MS = 5;
+
+interface CheckpointSnapshot {
+  /** The lowest checkpoint of the projections the API reads; null while one is not installed. */
+  readonly lowest: Position | null;
+  /** Projections in state failed, with their checkpoint: they will not move on their own. */
+  readonly failed: ReadonlyArray<{ readonly name: string; readonly position: Position }>;
+}
+
+/**
+ * Read-your-writes (DESIGN.md §7): a request carrying `X-Consistency-Token`
+ * (a position a command answered) waits until every projection the API
+ * reads has reached that position, at most `consistencyWaitMs` (default 5 s),
+ * else answers 503 with `Retry-After`. It runs before authentication, so a
+ * token issued, revoked or suspended by a command counts for the very next
+ * request that carries that command's token.
+ *
+ * It waits for all the API's projections rather than only those one route
+ * reads: simpler, and a token means "everything I did is visible".
+ * Checkpoints only move forward, so the highest lowest-checkpoint seen is
+ * kept and most requests pass without a query.
+ */
+@Injectable()
+export class ConsistencyGate {
+  private reached: Position | null = null;
+  private inFlight: Promise<CheckpointSnapshot> | null = null;
+
+  constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {}
+
+  /** Waits for the position named by the header's value; no header, no wait. */
+  async waitFor(header: unknown): Promise<void> {
+    if (header === undefined) return;
+    if (typeof header !== 'string' || !isPosition(header)) {
+      throw ProblemError.of(400, 'REQUEST.INVALID_CONSISTENCY_TOKEN', 'X-Consistency-Token is not a token', [
+        { field: 'X-Consistency-Token', message: 'must be a consistency token a command answered' },
+      ]);
+    }
+    const deadline = Date.now() + this.readSide.consistencyWaitMs;
+    for (;;) {
+      if (this.reached !== null && this.reached >= header) return;
+      const snapshot = await this.snapshot();
+      if (snapshot.lowest !== null && snapshot.lowest >= header) return;
+      const stuck = snapshot.failed.find((projection) => projection.position < header);
+      if (stuck) throw notYet(`projection ${stuck.name} has failed before reaching this position`);
+      if (Date.now() >= deadline) throw notYet('the read models have not reached this position yet');
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+
+  /** One checkpoint query at a time, shared by every waiting request. */
+  private snapshot(): Promise<CheckpointSnapshot> {
+    this.inFlight ??= readCheckpoints(this.readSide.appPool, this.readSide.projectionNames)
+      .then((snapshot) => {
+        if (snapshot.lowest !== null && (this.reached === null || snapshot.lowest > this.reached)) {
+          this.reached = snapshot.lowest;
+        }
+        return snapshot;
+      })
+      .finally(() => {
+        this.inFlight = null;
+      });
+    return this.inFlight;
+  }
+}
+
+async function readCheckpoints(pool: pg.Pool, names: readonly string[]): Promise<CheckpointSnapshot> {
+  const { rows } = await pool.query<{ name: string; position: Position; state: string }>(
+    'SELECT name, position, state FROM projection.checkpoints WHERE name = ANY($1)',
+    [names],
+  );
+  const lowest =
+    rows.length < names.length
+      ? null
+      : rows.reduce((low, row) => (row.position < low ? row.position : low), rows[0]!.position);
+  const failed = rows
+    .filter((row) => row.state === 'failed')
+    .map(({ name, position }) => ({ name, position }));
+  return { lowest: names.length === 0 ? null : lowest, failed };
+}
+
+function notYet(detail: string): ProblemError {
+  return ProblemError.of(503, 'CONSISTENCY.NOT_YET', detail, undefined).withHeaders({ 'Retry-After': '1' });
+}
