@@ -60,7 +60,7 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
     eventStore = new PostgresEventStore(database.ownerPool);
     projector = startProjector({ eventStore, database }, pino({ level: 'silent' }), { lockRetryMs: 50 });
     app = await startApp(eventStore, database);
-    // Ready once every projection has installed itself.
+    // Ready once every projection has installed itself and caught up.
     for (let tries = 0; (await fetch(`${app.url}/ready`)).status !== 200; tries++) {
       if (tries > 200) throw new Error('the projections never became ready');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -87,6 +87,21 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
       status: 'ok',
       checks: { eventStore: 'up', postgres: 'up', projections: 'up' },
     });
+  });
+
+  it('answers /ready with 503 naming the projections while one is catching up', async () => {
+    await database.ownerPool.query(
+      "UPDATE projection.checkpoints SET state = 'catching_up' WHERE name = 'groups'",
+    );
+    try {
+      const response = await fetch(`${app.url}/ready`);
+      expect(response.status).toBe(503);
+      expect(((await response.json()) as ReadyBody).checks.projections).toBe('down');
+    } finally {
+      await database.ownerPool.query(
+        "UPDATE projection.checkpoints SET state = 'live' WHERE name = 'groups'",
+      );
+    }
   });
 
   it('answers /ready with 503 naming the projections while one has failed', async () => {

@@ -81,6 +81,19 @@ async function started(server: Run): Promise<{ url: string; token: string }> {
   throw new Error(`the server did not start:\n${server.stdout}\n${server.stderr}`);
 }
 
+/**
+ * /ready's status once it is 200, or its last status after `ms`: the API
+ * listens at once, and is ready when its projections have caught up.
+ */
+async function readyWithin(url: string, ms: number): Promise<number> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { status } = await fetch(`${url}/ready`);
+    if (status === 200 || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Pids of processes whose command line names a directory under `dir` (Postgres gets `-D <cluster>`). */
 async function postgresProcesses(dir: string): Promise<number[]> {
   const pids: number[] = [];
@@ -106,7 +119,7 @@ describe('npm start with no configuration (the embedded default)', () => {
     firstToken = token;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect((await fetch(`${url}/health`)).status).toBe(200);
-    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(await readyWithin(url, 15_000)).toBe(200);
     expect(await postgresProcesses(dataDir)).not.toEqual([]);
     // The token is printed for people, never logged (only its prefix is).
     const logLines = server.stdout.split('\n').filter((line) => line.startsWith('{'));
@@ -124,7 +137,7 @@ describe('npm start with no configuration (the embedded default)', () => {
     const { url, token } = await started(server);
     expect(token).toBe(firstToken);
     expect(server.stdout).not.toContain('initialising the embedded Postgres cluster');
-    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    expect(await readyWithin(url, 15_000)).toBe(200);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -25,11 +25,12 @@ export interface ReadyBody {
 /**
  * Liveness and readiness probes (DESIGN.md §10). /health says the process
  * answers; /ready says it can serve: the event store and Postgres both
- * reachable, and every projection the API reads installed and not failed (a
- * failed projection would answer from a model that stopped at some event).
- * A projection still catching up does not make the API unready: reads that
- * must see a write carry its consistency token and wait for it. The reasons
- * of a failure go to the log, not to the anonymous caller.
+ * reachable, and every projection the API reads live (§10): installed, caught
+ * up with the log once since its runner started, and not failed. A failed
+ * projection would answer from a model stopped at some event; one catching
+ * up (after a start, or far behind) would answer from the past. The state is
+ * the checkpoint row's, so it holds whichever process runs the projector.
+ * The reasons of a failure go to the log, not to the anonymous caller.
  */
 @Public()
 @Controller()
@@ -65,9 +66,9 @@ export class HealthController {
     );
     const failed = rows.filter((row) => row.state === 'failed').map((row) => row.name);
     if (failed.length > 0) throw new Error(`failed projections: ${failed.join(', ')}`);
-    const installed = new Set(rows.map((row) => row.name));
-    const missing = this.readSide.projectionNames.filter((name) => !installed.has(name));
-    if (missing.length > 0) throw new Error(`projections not installed yet: ${missing.join(', ')}`);
+    const live = new Set(rows.filter((row) => row.state === 'live').map((row) => row.name));
+    const behind = this.readSide.projectionNames.filter((name) => !live.has(name));
+    if (behind.length > 0) throw new Error(`projections not live yet: ${behind.join(', ')}`);
   }
 
   private async check(name: string, probe: () => Promise<void>): Promise<CheckStatus> {
