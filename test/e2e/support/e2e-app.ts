@@ -40,6 +40,8 @@ export interface RequestOptions {
  */
 export interface E2eApp {
   readonly url: string;
+  /** The test database, as its owner (a superuser unless `ownerIsNotSuperuser`). */
+  readonly databaseUrl: string;
   readonly database: Database;
   readonly eventStore: PostgresEventStore;
   /** Every log line the app wrote. */
@@ -52,6 +54,8 @@ export interface E2eApp {
    * in the log now: for events a test appended without HTTP (fixtures).
    */
   catchUp(): Promise<void>;
+  /** Stops the in-process projector (close() does too), for tests that run one of their own. */
+  stopProjector(): Promise<void>;
   /** Registers a user through the API; returns its id and first token. */
   registerUser(name: string): Promise<{ id: string; token: string }>;
   close(): Promise<void>;
@@ -118,6 +122,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
 
   return {
     url,
+    databaseUrl,
     database,
     eventStore,
     logs,
@@ -139,6 +144,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       const head = await eventStore.headPosition();
       if (!lastToken || head > lastToken) lastToken = head;
     },
+    stopProjector: () => projector.stop(),
     async registerUser(name) {
       const answer = await request('POST', '/v1/users', {
         token: OPERATOR_TOKEN,
