@@ -146,6 +146,25 @@ describe('getChatAcl', () => {
     expect(acl.groups.map((g) => Object.keys(g).sort())).toEqual([['id', 'memberCount', 'name', 'role']]);
   });
 
+  it('counts only the members of a group who are in the org now', async () => {
+    const orgId = randomUUID();
+    const root = randomUUID();
+    const [stays, leaves] = [await aUser('Stays'), await aUser('Leaves')];
+    const team = randomUUID();
+    await standIns.group(orgId, { id: team, name: 'Team', members: [stays.id, leaves.id] });
+    await given(
+      orgId,
+      root,
+      created(orgId, root, randomUUID()),
+      shared(orgId, root, { kind: 'group', id: team }, 'viewer'),
+    );
+    const count = async () =>
+      (await h.read({ orgId }, (client) => getChatAcl(client, orgId, root))).groups[0]!.memberCount;
+    expect(await count()).toBe(2);
+    await standIns.removeFromOrg(orgId, leaves.id);
+    expect(await count()).toBe(1);
+  });
+
   it('leaves out entries of groups that no longer exist', async () => {
     const orgId = randomUUID();
     const root = randomUUID();

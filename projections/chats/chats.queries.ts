@@ -7,6 +7,7 @@ import { CHAT_ACL_ENTRIES_TABLE, CHATS_TABLE } from './chats.projection.js';
 const USERS_TABLE = `${READ_MODEL_SCHEMA}.users`;
 const GROUPS_TABLE = `${READ_MODEL_SCHEMA}.groups`;
 const GROUP_MEMBERS_TABLE = `${READ_MODEL_SCHEMA}.group_members`;
+const ORG_MEMBERS_TABLE = `${READ_MODEL_SCHEMA}.org_members`;
 
 /**
  * A user as other people see them: never the email (DESIGN.md §10).
@@ -87,7 +88,9 @@ export async function getChat(
  * member counts; never emails or member lists. Entries for groups that no
  * longer exist are left out, as libs/authz leaves them out (they grant
  * nothing). Entries of users who left the org stay: they are still stored
- * and count again should the user return. Users are ordered by display name
+ * and count again should the user return. A group's memberCount counts its
+ * members who are in the org now, as the groups list does: the others keep
+ * their membership but get nothing from it meanwhile (DESIGN.md §5 rule 1). Users are ordered by display name
  * then id, groups by name then id. It neither checks that the chat exists
  * nor authorizes.
  */
@@ -107,6 +110,7 @@ export async function getChatAcl(
   const groups = await client.query<{ id: string; name: string; member_count: number; role: AclRole }>(
     `SELECT g.group_id AS id, g.name, e.role,
             (SELECT count(*) FROM ${GROUP_MEMBERS_TABLE} m
+               JOIN ${ORG_MEMBERS_TABLE} om ON om.org_id = m.org_id AND om.user_id = m.user_id
              WHERE m.org_id = g.org_id AND m.group_id = g.group_id)::int AS member_count
      FROM ${CHAT_ACL_ENTRIES_TABLE} e
      JOIN ${GROUPS_TABLE} g ON g.org_id = e.org_id AND g.group_id = e.subject_id

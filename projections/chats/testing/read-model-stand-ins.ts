@@ -4,14 +4,17 @@ import { APP_ROLE, READ_MODEL_SCHEMA, setTenant, tenantTableSql } from '../../..
 /**
  * Test support (imported by tests only): minimal stand-ins for the read
  * models other projections own and the chat and message queries join
- * (users, groups, group_members), with only the columns those queries read.
+ * (users, groups, group_members, org_members), with only the columns those queries read.
  * Rows are written directly as the owner, tenant rows with the tenant set,
  * as a projector would. Tables are created only where missing, so a test
  * that installs the real projections keeps theirs.
  */
 export interface StandIns {
   user(user: { id: string; email: string; displayName: string }): Promise<void>;
+  /** The group, and its members as org members too (unless they already are). */
   group(orgId: string, group: { id: string; name: string; members?: readonly string[] }): Promise<void>;
+  /** As OrgMemberRemoved leaves it: the org membership goes, group memberships stay. */
+  removeFromOrg(orgId: string, userId: string): Promise<void>;
   /** As GroupDeleted leaves it: no row. */
   deleteGroup(orgId: string, groupId: string): Promise<void>;
 }
@@ -19,6 +22,7 @@ export interface StandIns {
 const USERS = `${READ_MODEL_SCHEMA}.users`;
 const GROUPS = `${READ_MODEL_SCHEMA}.groups`;
 const GROUP_MEMBERS = `${READ_MODEL_SCHEMA}.group_members`;
+const ORG_MEMBERS = `${READ_MODEL_SCHEMA}.org_members`;
 
 export async function installStandIns(ownerPool: pg.Pool): Promise<StandIns> {
   await inTransaction(ownerPool, null, async (client) => {
@@ -42,6 +46,13 @@ export async function installStandIns(ownerPool: pg.Pool): Promise<StandIns> {
           org_id uuid NOT NULL, group_id uuid NOT NULL, user_id uuid NOT NULL,
           PRIMARY KEY (org_id, group_id, user_id));
         ${tenantTableSql(GROUP_MEMBERS)}`);
+    }
+    if (!(await exists(client, ORG_MEMBERS))) {
+      await client.query(`
+        CREATE TABLE ${ORG_MEMBERS} (
+          org_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member',
+          PRIMARY KEY (org_id, user_id));
+        ${tenantTableSql(ORG_MEMBERS)}`);
     }
   });
 
@@ -67,7 +78,15 @@ export async function installStandIns(ownerPool: pg.Pool): Promise<StandIns> {
             id,
             userId,
           ]);
+          await client.query(
+            `INSERT INTO ${ORG_MEMBERS} (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+            [orgId, userId],
+          );
         }
+      }),
+    removeFromOrg: (orgId, userId) =>
+      inTransaction(ownerPool, orgId, async (client) => {
+        await client.query(`DELETE FROM ${ORG_MEMBERS} WHERE org_id = $1 AND user_id = $2`, [orgId, userId]);
       }),
     deleteGroup: (orgId, groupId) =>
       inTransaction(ownerPool, orgId, async (client) => {
