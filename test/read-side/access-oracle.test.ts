@@ -145,6 +145,21 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('deleteChat' as const), org, actor, chat: index }) },
 );
 
+/**
+ * Where each sequence starts, so that most actions get somewhere: in each
+ * org, the other users hold these roles (null: not a member), and the
+ * creator has made one group of users 1 and 2, one workspace and two chats
+ * (the second in the workspace), and shared the first with the group and
+ * user 3.
+ */
+const setup = fc.array(
+  fc.array(fc.option(fc.constantFrom(...ORG_ROLES)), { minLength: USERS, maxLength: USERS }),
+  {
+    minLength: 2,
+    maxLength: 2,
+  },
+);
+
 interface World {
   readonly orgIds: string[];
   readonly groups: string[][];
@@ -171,28 +186,58 @@ describe('the query side equals libs/authz on the replayed log (oracle)', () => 
 
   it(`holds for ${RUNS} random command sequences`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(action, { minLength: 4, maxLength: 24 }), async (actions) => {
-        const world = await newWorld(++run);
+      fc.asyncProperty(setup, fc.array(action, { minLength: 4, maxLength: 24 }), async (roles, actions) => {
+        const world = await newWorld(++run, roles);
         for (const step of actions) await perform(world, step);
         await app.catchUp();
-        for (let o = 0; o < world.orgIds.length; o++) await compare(world.orgIds[o]!, world.chats[o]!);
+        await Promise.all(world.orgIds.map((orgId, o) => compare(orgId, world.chats[o]!)));
       }),
       { numRuns: RUNS, endOnFailure: true },
     );
   }, 900_000);
 
-  async function newWorld(n: number): Promise<World> {
-    const orgIds: string[] = [];
-    for (let o = 0; o < 2; o++) {
-      const answer = await app.request('POST', '/v1/orgs', {
-        token: users[o]!.token,
-        body: { slug: `oracle-${process.pid}-${n}-${o}`, name: `Oracle ${n}.${o}` },
+  async function newWorld(n: number, roles: ReadonlyArray<ReadonlyArray<string | null>>): Promise<World> {
+    const world: World = { orgIds: [], groups: [[], []], workspaces: [[], []], chats: [[], []] };
+    // The two orgs are independent: set up side by side.
+    const setUp = async (o: number) => {
+      const creator = users[o]!;
+      const as = async (method: string, path: string, body?: unknown) => {
+        const answer = await app.request(method, path, { token: creator.token, body, consistent: false });
+        expect([method, path, answer.status]).toEqual([method, path, 201]);
+        return answer.body;
+      };
+      const { org } = await as('POST', '/v1/orgs', {
+        slug: `oracle-${process.pid}-${n}-${o}`,
+        name: `O${n}.${o}`,
+      });
+      world.orgIds[o] = org.id;
+      const base = `/v1/orgs/${org.id}`;
+      for (let u = 0; u < USERS; u++) {
+        const role = roles[o]![u];
+        if (u !== o && role) await as('PUT', `${base}/members/${users[u]!.id}`, { role });
+      }
+      const { group } = await as('POST', `${base}/groups`, { name: 'g0' });
+      world.groups[o]!.push(group.id);
+      for (const u of [1, 2]) {
+        if (u === o || roles[o]![u]) await as('PUT', `${base}/groups/${group.id}/members/${users[u]!.id}`);
+      }
+      const { workspace } = await as('POST', `${base}/workspaces`, { slug: 'ws-0', name: 'ws-0' });
+      world.workspaces[o]!.push(workspace.id);
+      world.chats[o]!.push((await as('POST', `${base}/chats`, { title: 'c0' })).chat.id);
+      world.chats[o]!.push(
+        (await as('POST', `${base}/chats`, { title: 'c1', workspaceId: workspace.id })).chat.id,
+      );
+      // Something to unshare: c0 with the group, and with user 3 when a member.
+      const users3 = roles[o]![3] ? { [users[3]!.id]: 'viewer' } : {};
+      const shared = await app.request('PATCH', `${base}/chats/${world.chats[o]![0]}/acl`, {
+        token: creator.token,
+        body: { users: users3, groups: { [group.id]: 'editor' } },
         consistent: false,
       });
-      expect(answer.status).toBe(201);
-      orgIds.push(answer.body.org.id);
-    }
-    return { orgIds, groups: [[], []], workspaces: [[], []], chats: [[], []] };
+      expect(shared.status).toBe(200);
+    };
+    await Promise.all([0, 1].map(setUp));
+    return world;
   }
 
   /** Sends one action as its actor; a refusal (4xx) is part of the game, a 5xx is not. */
@@ -289,54 +334,60 @@ describe('the query side equals libs/authz on the replayed log (oracle)', () => 
     }
   }
 
-  /** libs/authz on the replayed state, for one user and chat: the oracle's answer. */
-  async function expected(orgId: string, userId: string, chatId: string): Promise<AccessDecision | null> {
+  /** libs/authz on the replayed state, for one chat: the oracle's answer for any user (null: no chat). */
+  async function oracleFor(orgId: string, chatId: string) {
     const { state: org } = await aggregates.load(organizationDecider, streams.organization(orgId));
     if (org.status !== 'active') return null;
     const { state: chat } = await loader.chat(orgId, chatId);
     if (chat.status === 'absent') return null;
     const facts = await loader.factsFor(orgId, chat);
-    return decideAccess({
-      userId,
-      org,
-      chat,
-      root: facts.root as ExistingChat,
-      ancestors: facts.ancestors as ExistingChat[],
-      workspace: facts.workspace,
-      groups: facts.groups,
-    });
+    return (userId: string): AccessDecision =>
+      decideAccess({
+        userId,
+        org,
+        chat,
+        root: facts.root as ExistingChat,
+        ancestors: facts.ancestors as ExistingChat[],
+        workspace: facts.workspace,
+        groups: facts.groups,
+      });
   }
 
   async function compare(orgId: string, chatIds: readonly string[]): Promise<void> {
     const { state: org } = await aggregates.load(organizationDecider, streams.organization(orgId));
-    for (const { id: userId, token } of users) {
-      const oracle = new Map<string, AccessDecision>();
-      for (const chatId of chatIds) {
-        const decision = await expected(orgId, userId, chatId);
-        if (decision?.permissions.includes('read')) oracle.set(chatId, decision);
-        const answer = await app.request('GET', `/v1/orgs/${orgId}/chats/${chatId}`, { token });
-        const seen =
-          answer.status === 200
-            ? {
-                status: 200,
-                permissions: answer.body.chat.permissions,
-                writeBlocked: answer.body.chat.writeBlocked,
-              }
-            : { status: answer.status };
-        const want = decision?.permissions.includes('read')
-          ? { status: 200, permissions: decision.permissions, writeBlocked: decision.writeBlocked !== null }
-          : { status: 404 };
-        expect({ userId, chatId, ...seen }).toEqual({ userId, chatId, ...want });
-      }
-      const member = org.status === 'active' && org.members[userId] !== undefined;
-      const listed = await listAll(orgId, token);
-      if (!member) {
-        expect({ userId, list: listed }).toEqual({ userId, list: 404 });
-        continue;
-      }
-      const wantList = Object.fromEntries([...oracle].map(([id, decision]) => [id, decision.permissions]));
-      expect({ userId, list: listed }).toEqual({ userId, list: wantList });
-    }
+    const oracles = new Map<string, Awaited<ReturnType<typeof oracleFor>>>();
+    for (const chatId of chatIds) oracles.set(chatId, await oracleFor(orgId, chatId));
+    // Users are independent: compared side by side.
+    await Promise.all(
+      users.map(async ({ id: userId, token }) => {
+        const oracle = new Map<string, AccessDecision>();
+        for (const chatId of chatIds) {
+          const decision = oracles.get(chatId)?.(userId) ?? null;
+          if (decision?.permissions.includes('read')) oracle.set(chatId, decision);
+          const answer = await app.request('GET', `/v1/orgs/${orgId}/chats/${chatId}`, { token });
+          const seen =
+            answer.status === 200
+              ? {
+                  status: 200,
+                  permissions: answer.body.chat.permissions,
+                  writeBlocked: answer.body.chat.writeBlocked,
+                }
+              : { status: answer.status };
+          const want = decision?.permissions.includes('read')
+            ? { status: 200, permissions: decision.permissions, writeBlocked: decision.writeBlocked !== null }
+            : { status: 404 };
+          expect({ userId, chatId, ...seen }).toEqual({ userId, chatId, ...want });
+        }
+        const member = org.status === 'active' && org.members[userId] !== undefined;
+        const listed = await listAll(orgId, token);
+        if (!member) {
+          expect({ userId, list: listed }).toEqual({ userId, list: 404 });
+          return;
+        }
+        const wantList = Object.fromEntries([...oracle].map(([id, decision]) => [id, decision.permissions]));
+        expect({ userId, list: listed }).toEqual({ userId, list: wantList });
+      }),
+    );
   }
 
   /** Every page of the caller's chat list, three at a time: id → permissions; 404 for a non-member. */
