@@ -176,6 +176,12 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
           status: 'unavailable',
           checks: { eventStore: 'down', postgres: 'up', projections: 'up' },
         });
+        // The projections' lag cannot be read without the log: /metrics still answers, without it.
+        const metrics = await fetch(`${broken.url}/metrics`);
+        expect(metrics.status).toBe(200);
+        const text = await metrics.text();
+        expect(text).toContain('http_requests_total');
+        expect(text).not.toMatch(/^tenantry_projection_lag_events\{/m);
       } finally {
         await broken.close();
         await deadStore.close();

@@ -31,6 +31,12 @@ export function toListAnswer<Item>(page: Page<Item>): ListAnswer<Item> {
 }
 
 const CURSOR_VERSION = 'v1:';
+/**
+ * Every key a list pages by is a position (`0000000000000a3f-00000000000131c2`)
+ * or a slug: anything else (a NUL, bytes that are no UTF-8) is no cursor of
+ * ours, and must be a 400 rather than reach Postgres.
+ */
+const PAGE_KEY = /^[a-z0-9-]{1,200}$/;
 
 export function encodeCursor(key: string): string {
   return Buffer.from(CURSOR_VERSION + key, 'utf8').toString('base64url');
@@ -39,9 +45,8 @@ export function encodeCursor(key: string): string {
 function decodeCursor(cursor: unknown): string {
   if (typeof cursor === 'string' && /^[A-Za-z0-9_-]{1,400}$/.test(cursor)) {
     const text = Buffer.from(cursor, 'base64url').toString('utf8');
-    if (text.startsWith(CURSOR_VERSION) && text.length > CURSOR_VERSION.length) {
-      return text.slice(CURSOR_VERSION.length);
-    }
+    const key = text.startsWith(CURSOR_VERSION) ? text.slice(CURSOR_VERSION.length) : '';
+    if (PAGE_KEY.test(key)) return key;
   }
   throw invalid('cursor', 'is not a cursor this API returned');
 }

@@ -18,7 +18,7 @@ const SNAPSHOT_TTL_MS = 500;
  */
 @Injectable()
 export class ProjectionMetrics {
-  private snapshot: { at: number; statuses: Promise<ProjectionStatus[]> } | null = null;
+  private snapshot: { at: number; statuses: Promise<ProjectionStatus[] | null> } | null = null;
   private readonly appliedSeen = new Map<string, number>();
 
   constructor(
@@ -34,7 +34,9 @@ export class ProjectionMetrics {
       labelNames: ['projection'] as const,
       registers: [metrics.registry],
       async collect() {
-        for (const status of await statuses()) this.set({ projection: status.name }, status.lagEvents);
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.lagEvents);
       },
     });
     new Gauge({
@@ -43,7 +45,9 @@ export class ProjectionMetrics {
       labelNames: ['projection'] as const,
       registers: [metrics.registry],
       async collect() {
-        for (const status of await statuses()) this.set({ projection: status.name }, status.lagSeconds);
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.lagSeconds);
       },
     });
     new Gauge({
@@ -52,7 +56,9 @@ export class ProjectionMetrics {
       labelNames: ['projection'] as const,
       registers: [metrics.registry],
       async collect() {
-        for (const status of await statuses()) {
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) {
           this.set({ projection: status.name }, status.state === 'failed' ? 1 : 0);
         }
       },
@@ -63,7 +69,8 @@ export class ProjectionMetrics {
       labelNames: ['projection'] as const,
       registers: [metrics.registry],
       async collect() {
-        for (const status of await statuses()) {
+        // Unknown while the status cannot be read: the counter keeps its last value.
+        for (const status of (await statuses()) ?? []) {
           const applied = Number(status.eventsApplied);
           const seen = appliedSeen.get(status.name) ?? 0;
           // A rebuild starts the count again; a counter never goes down, so it only adds what is new.
@@ -74,11 +81,14 @@ export class ProjectionMetrics {
     });
   }
 
-  private statuses(): Promise<ProjectionStatus[]> {
+  private statuses(): Promise<ProjectionStatus[] | null> {
     const now = Date.now();
     if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) {
-      const statuses = readProjectionStatus(this.readSide.appPool, this.eventStore, PROJECTIONS);
-      statuses.catch(() => undefined); // each collect awaits it and reports its own failure
+      // Unreadable (Postgres or the event store down): the gauges are left out rather than
+      // failing the whole scrape, HTTP and process metrics included; /ready says why.
+      const statuses = readProjectionStatus(this.readSide.appPool, this.eventStore, PROJECTIONS).catch(
+        () => null,
+      );
       this.snapshot = { at: now, statuses };
     }
     return this.snapshot.statuses;
