@@ -1,12 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { applyEvents } from '../../libs/projection-runtime/apply-batch.js';
 import { installProjection } from '../../libs/projection-runtime/install.js';
 import { applierLockName } from '../../libs/projection-runtime/projection-runner.js';
+import { buildForChildren, type Child, killChildren, spawnChild } from '../support/child-processes.js';
 import { eventLogProjection } from './support/event-log.projection.js';
 import { newOrg, openRuntimeWorld, type RuntimeWorld, waitFor } from './support/runtime-world.js';
 
@@ -16,28 +15,12 @@ import { newOrg, openRuntimeWorld, type RuntimeWorld, waitFor } from './support/
  * while a batch is open; a new one finishes the job; the read model must be
  * exactly what a fresh replay of the log builds.
  */
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 const NAME = 'crash_replay';
 let build: string;
 let world: RuntimeWorld;
 
 beforeAll(async () => {
-  // Built apart: tests must neither depend on nor overwrite dist/. Inside the repo so
-  // node_modules resolve, and under node_modules so nothing else picks it up.
-  build = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-tenantry-test-projector-'));
-  execFileSync(
-    process.execPath,
-    [
-      path.join(repo, 'node_modules/@swc/cli/bin/swc.js'),
-      'libs',
-      'test/projection-runtime/support',
-      '-d',
-      build,
-      '--ignore',
-      '**/*.test.ts',
-    ],
-    { cwd: repo, stdio: 'pipe' },
-  );
+  build = await buildForChildren(['libs', 'test/projection-runtime/support']);
   world = await openRuntimeWorld();
 });
 
@@ -46,47 +29,14 @@ afterAll(async () => {
   if (build) await fs.rm(build, { recursive: true, force: true });
 });
 
-interface Projector {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
+afterEach(killChildren);
 
-const running = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-});
+const startProjector = (env: Record<string, string>): Child =>
+  spawnChild(path.join(build, 'test/projection-runtime/support/crash-runner.js'), {
+    env: { DATABASE_URL: world.url, PROJECTION: NAME, ...env },
+  });
 
-function startProjector(env: Record<string, string>): Projector {
-  const child = spawn(
-    process.execPath,
-    [path.join(build, 'test/projection-runtime/support/crash-runner.js')],
-    {
-      // Only what we set: no NODE_OPTIONS leaking in from the test run.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DATABASE_URL: world.url, PROJECTION: NAME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  running.add(child);
-  const projector: Projector = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) =>
-      child.once('exit', (code) => {
-        running.delete(child);
-        resolve(code);
-      }),
-    ),
-  };
-  child.stdout!.on('data', (chunk: Buffer) => (projector.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (projector.stderr += chunk.toString()));
-  return projector;
-}
-
-const appliedPositions = (projector: Projector) =>
+const appliedPositions = (projector: Child) =>
   [...projector.stdout.matchAll(/^applying (\S+)$/gm)].map((match) => match[1]!);
 
 async function lockHeld(): Promise<boolean> {

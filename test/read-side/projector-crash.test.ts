@@ -1,15 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { START, type RecordedEvent } from '../../libs/event-store/index.js';
 import { applyEvents } from '../../libs/projection-runtime/apply-batch.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { chatWorld } from '../e2e/support/chat-fixtures.js';
 import { type E2eApp, OPERATOR_TOKEN, startE2eApp } from '../e2e/support/e2e-app.js';
+import { buildForChildren, type Child, killChildren, spawnChild } from '../support/child-processes.js';
 
 /**
  * DESIGN.md §7 with the real read models: the projector process is killed
@@ -18,29 +17,13 @@ import { type E2eApp, OPERATOR_TOKEN, startE2eApp } from '../e2e/support/e2e-app
  * fresh replay of the log builds, and what the projector built live while
  * the commands ran.
  */
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 const STALLED = 'chat-access';
 const BATCH_SIZE = 20;
 let build: string;
 let app: E2eApp;
 
 beforeAll(async () => {
-  // Built apart, as projection-crash.test.ts does: never depends on nor overwrites dist/.
-  build = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-tenantry-test-projector-'));
-  execFileSync(
-    process.execPath,
-    [
-      path.join(repo, 'node_modules/@swc/cli/bin/swc.js'),
-      'libs',
-      'projections',
-      'test/projection-runtime/support',
-      '-d',
-      build,
-      '--ignore',
-      '**/*.test.ts',
-    ],
-    { cwd: repo, stdio: 'pipe' },
-  );
+  build = await buildForChildren(['libs', 'projections', 'test/projection-runtime/support']);
   app = await startE2eApp();
 });
 
@@ -49,52 +32,14 @@ afterAll(async () => {
   if (build) await fs.rm(build, { recursive: true, force: true });
 });
 
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of children) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(killChildren);
 
-interface Projector {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
+const startProjector = (env: Record<string, string> = {}): Child =>
+  spawnChild(path.join(build, 'test/projection-runtime/support/projector-crash-runner.js'), {
+    env: { DATABASE_URL: app.databaseUrl, STALL_PROJECTION: STALLED, BATCH_SIZE: String(BATCH_SIZE), ...env },
+  });
 
-function startProjector(env: Record<string, string> = {}): Projector {
-  const child = spawn(
-    process.execPath,
-    [path.join(build, 'test/projection-runtime/support/projector-crash-runner.js')],
-    {
-      env: {
-        PATH: process.env.PATH ?? '/usr/bin:/bin',
-        DATABASE_URL: app.databaseUrl,
-        STALL_PROJECTION: STALLED,
-        BATCH_SIZE: String(BATCH_SIZE),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.add(child);
-  const projector: Projector = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) =>
-      child.once('exit', (code) => {
-        children.delete(child);
-        resolve(code);
-      }),
-    ),
-  };
-  child.stdout!.on('data', (chunk: Buffer) => (projector.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (projector.stderr += chunk.toString()));
-  return projector;
-}
-
-const applied = (projector: Projector) =>
+const applied = (projector: Child) =>
   [...projector.stdout.matchAll(/^applying (\S+)$/gm)].map((match) => match[1]!);
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 30_000): Promise<void> {

@@ -1,8 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { buildForChildren, type Child, killChildren, spawnChild } from '../support/child-processes.js';
 
 /**
  * The service as its users run it: the built entry points in a child
@@ -10,18 +9,11 @@ import { fileURLToPath } from 'node:url';
  * to the node process alone, as a supervisor (systemd, docker) sends them,
  * so Postgres stops only if the service stops it.
  */
-const repo = fileURLToPath(new URL('../..', import.meta.url));
 let build: string;
 let root: string;
 
 beforeAll(async () => {
-  // A build of our own: tests must not depend on (or overwrite) whatever dist/ holds.
-  build = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-tenantry-test-build-'));
-  execFileSync(
-    process.execPath,
-    [path.join(repo, 'node_modules/@swc/cli/bin/swc.js'), 'apps', 'libs', 'projections', '-d', build],
-    { cwd: repo, stdio: 'pipe' },
-  );
+  build = await buildForChildren(['apps', 'libs', 'projections']);
   root = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-process-'));
   await fs.chmod(root, 0o711);
 });
@@ -32,44 +24,12 @@ afterAll(async () => {
   await fs.rm(build, { recursive: true, force: true });
 });
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
+afterEach(killChildren);
 
-const running = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-});
+const run = (entry: 'api' | 'cli', args: string[], env: Record<string, string>): Child =>
+  spawnChild(path.join(build, 'apps', entry, 'main.js'), { args, env, cwd: root });
 
-function run(entry: 'api' | 'cli', args: string[], env: Record<string, string>): Run {
-  const child = spawn(process.execPath, [path.join(build, 'apps', entry, 'main.js'), ...args], {
-    cwd: root,
-    // Only what we set: no DATABASE_URL or NODE_OPTIONS leaking in from the test run.
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  running.add(child);
-  const result: Run = {
-    child,
-    stdout: '',
-    stderr: '',
-    exited: new Promise((resolve) =>
-      child.once('exit', (code) => {
-        running.delete(child);
-        resolve(code);
-      }),
-    ),
-  };
-  child.stdout!.on('data', (chunk: Buffer) => (result.stdout += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (result.stderr += chunk.toString()));
-  return result;
-}
-
-async function started(server: Run): Promise<{ url: string; token: string }> {
+async function started(server: Child): Promise<{ url: string; token: string }> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const url = /Tenantry is listening on (http:\/\/\S+)/.exec(server.stdout)?.[1];
