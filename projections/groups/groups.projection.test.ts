@@ -4,7 +4,7 @@ import { type OrgRole } from '../../libs/authz/policy.js';
 import { streams } from '../../libs/domain/streams.js';
 import { startProjectionHarness, type ProjectionHarness } from '../../test/support/projection-harness.js';
 import { organizationsProjection } from '../organizations/organizations.projection.js';
-import { type Page, type PageRequest } from '../page.js';
+import { allPages } from '../testing/all-pages.js';
 import { groupsProjection } from './groups.projection.js';
 import { listGroups } from './groups.queries.js';
 
@@ -87,18 +87,6 @@ const rawRows = (scope: { orgId?: string; userId?: string }, table: 'groups' | '
     }>(`SELECT * FROM read_model.${table}`);
     return rows;
   });
-
-/** Every page of a list, following `next` until it is null. */
-async function allPages<T>(limit: number, fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[][]> {
-  const pages: T[][] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<T> = await fetch({ limit, after });
-    pages.push(page.items);
-    after = page.next;
-  } while (after !== null);
-  return pages;
-}
 
 describe('groups projection', () => {
   it('projects groups and their members, each with the event that added them', async () => {

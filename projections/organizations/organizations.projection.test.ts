@@ -4,7 +4,7 @@ import { type OrgRole } from '../../libs/authz/policy.js';
 import { streams } from '../../libs/domain/streams.js';
 import { collect } from '../../test/event-store/event-fixtures.js';
 import { startProjectionHarness, type ProjectionHarness } from '../../test/support/projection-harness.js';
-import { type Page, type PageRequest } from '../page.js';
+import { allPages } from '../testing/all-pages.js';
 import { usersProjection } from '../users/users.projection.js';
 import { organizationsProjection } from './organizations.projection.js';
 import { getOrg, listMembers, listOrgsOfUser, resolveOrgMembership } from './organizations.queries.js';
@@ -84,18 +84,6 @@ const orgRows = (scope: { orgId?: string; userId?: string }) =>
     const { rows } = await client.query<{ org_id: string }>('SELECT org_id FROM read_model.organizations');
     return rows.map((row) => row.org_id).sort();
   });
-
-/** Every page of a list, following `next` until it is null. */
-async function allPages<T>(limit: number, fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[][]> {
-  const pages: T[][] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<T> = await fetch({ limit, after });
-    pages.push(page.items);
-    after = page.next;
-  } while (after !== null);
-  return pages;
-}
 
 describe('organizations projection', () => {
   it('projects a created org with default settings and its owner', async () => {

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { streams } from '../../libs/domain/streams.js';
 import { startProjectionHarness, type ProjectionHarness } from '../../test/support/projection-harness.js';
-import { type Page, type PageRequest } from '../page.js';
+import { allPages } from '../testing/all-pages.js';
 import { usersProjection } from './users.projection.js';
 import { findTokenByHash, getUser, listActiveTokens } from './users.queries.js';
 
@@ -33,18 +33,6 @@ async function issue(userId: string, name: string): Promise<{ tokenId: string; h
     { type: 'ApiTokenIssued', data: { userId, tokenId, name, hash, prefix: hash.slice(0, 8) } },
   ]);
   return { tokenId, hash };
-}
-
-/** Every page of a list, following `next` until it is null. */
-async function allPages<T>(limit: number, fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[][]> {
-  const pages: T[][] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<T> = await fetch({ limit, after });
-    pages.push(page.items);
-    after = page.next;
-  } while (after !== null);
-  return pages;
 }
 
 describe('users projection', () => {

@@ -4,7 +4,8 @@ import { type WorkspaceRole } from '../../libs/authz/policy.js';
 import { streams } from '../../libs/domain/streams.js';
 import { collect } from '../../test/event-store/event-fixtures.js';
 import { startProjectionHarness, type ProjectionHarness } from '../../test/support/projection-harness.js';
-import { type Page, type PageRequest } from '../page.js';
+import { type PageRequest } from '../page.js';
+import { allPages } from '../testing/all-pages.js';
 import { workspacesProjection } from './workspaces.projection.js';
 import { findVisibleWorkspace, listVisibleWorkspaces, type WorkspaceViewer } from './workspaces.queries.js';
 
@@ -113,18 +114,6 @@ const memberRows = (orgId: string) =>
     }>('SELECT * FROM read_model.workspace_members ORDER BY since_position');
     return rows;
   });
-
-/** Every page of a list, following `next` until it is null. */
-async function allPages<T>(limit: number, fetch: (page: PageRequest) => Promise<Page<T>>): Promise<T[][]> {
-  const pages: T[][] = [];
-  let after: string | null = null;
-  do {
-    const page: Page<T> = await fetch({ limit, after });
-    pages.push(page.items);
-    after = page.next;
-  } while (after !== null);
-  return pages;
-}
 
 describe('workspaces projection', () => {
   it('projects a workspace with its creator as owner, found by id or slug', async () => {
