@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type EventStore, type Position, type RecordedEvent } from '../event-store/index.js';
 import { applyEvents, type Upcast } from './apply-batch.js';
@@ -11,6 +11,7 @@ import {
   recordRetry,
   setCheckpointState,
 } from './checkpoint.js';
+import { ApplierConnection } from './applier-connection.js';
 import { installProjection } from './install.js';
 import { type Projection } from './projection.js';
 import { SubscriptionBatches } from './subscription-batches.js';
@@ -411,55 +412,6 @@ class CheckpointMovedElsewhere extends Error {
   constructor(name: string, expected: Position) {
     super(`the checkpoint of ${name} is no longer at ${expected}`);
     this.name = 'CheckpointMovedElsewhere';
-  }
-}
-
-/** The runner's own Postgres session: it holds the applier lock and runs every batch. */
-class ApplierConnection {
-  private readonly lostController = new AbortController();
-
-  private constructor(readonly client: pg.Client) {}
-
-  static async open(config: pg.ClientConfig, log: Logger): Promise<ApplierConnection> {
-    const client = new pg.Client(config);
-    const connection = new ApplierConnection(client);
-    // Registered before connecting: a broken connection must never be an unhandled 'error'.
-    client.on('error', (error) => {
-      log.warn({ err: error }, 'applier connection failed');
-      connection.lostController.abort();
-    });
-    client.on('end', () => connection.lostController.abort());
-    try {
-      await client.connect();
-    } catch (error) {
-      await connection.close();
-      throw error;
-    }
-    return connection;
-  }
-
-  get lost(): boolean {
-    return this.lostController.signal.aborted;
-  }
-
-  /** Aborts when the session ends: the lock is gone with it. */
-  get lostSignal(): AbortSignal {
-    return this.lostController.signal;
-  }
-
-  async tryLock(name: string): Promise<boolean> {
-    const { rows } = await this.client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
-      [name],
-    );
-    return rows[0]!.locked;
-  }
-
-  /** Ends the session; on a healthy one, unlocks first, so the lock is free when this returns. */
-  async close(): Promise<void> {
-    if (!this.lost) await this.client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
-    this.lostController.abort();
-    await this.client.end().catch(() => undefined);
   }
 }
 

@@ -1,0 +1,51 @@
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+/** The runner's own Postgres session: it holds the applier lock and runs every batch. */
+export class ApplierConnection {
+  private readonly lostController = new AbortController();
+
+  private constructor(readonly client: pg.Client) {}
+
+  static async open(config: pg.ClientConfig, log: Logger): Promise<ApplierConnection> {
+    const client = new pg.Client(config);
+    const connection = new ApplierConnection(client);
+    // Registered before connecting: a broken connection must never be an unhandled 'error'.
+    client.on('error', (error) => {
+      log.warn({ err: error }, 'applier connection failed');
+      connection.lostController.abort();
+    });
+    client.on('end', () => connection.lostController.abort());
+    try {
+      await client.connect();
+    } catch (error) {
+      await connection.close();
+      throw error;
+    }
+    return connection;
+  }
+
+  get lost(): boolean {
+    return this.lostController.signal.aborted;
+  }
+
+  /** Aborts when the session ends: the lock is gone with it. */
+  get lostSignal(): AbortSignal {
+    return this.lostController.signal;
+  }
+
+  async tryLock(name: string): Promise<boolean> {
+    const { rows } = await this.client.query<{ locked: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
+      [name],
+    );
+    return rows[0]!.locked;
+  }
+
+  /** Ends the session; on a healthy one, unlocks first, so the lock is free when this returns. */
+  async close(): Promise<void> {
+    if (!this.lost) await this.client.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+    this.lostController.abort();
+    await this.client.end().catch(() => undefined);
+  }
+}
