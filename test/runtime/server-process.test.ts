@@ -119,6 +119,32 @@ describe('npm start with no configuration (the embedded default)', () => {
   });
 });
 
+// Only as root does Postgres run as another OS user, which `mktemp -d`'s mode 0700 would shut out.
+(process.getuid?.() === 0 ? describe : describe.skip)(
+  'npm start with TENANTRY_DATA_DIR=$(mktemp -d), as root',
+  () => {
+    it('makes the fresh directory traversable (0711), says so in the log, and serves', async () => {
+      const dataDir = await fs.mkdtemp(path.join(root, 'mktemp-'));
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+      const server = run('api', [], { TENANTRY_DATA_DIR: dataDir, PORT: '0' });
+      const { url } = await started(server);
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o711);
+      const logs = server.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; dataDir?: string; mode?: string });
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: expect.stringContaining('traversable'), dataDir, mode: '0711' }),
+      );
+      expect(await readyWithin(url, 15_000)).toBe(200);
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(await postgresProcesses(dataDir)).toEqual([]);
+    });
+  },
+);
+
 describe('the CLI without a token to show', () => {
   it('says where the token comes from when the environment sets it', async () => {
     const token = 'operator-token-set-in-the-environment-000000';
