@@ -32,6 +32,11 @@ export function printTable(figures: readonly Figure[]): void {
 
 export async function writeResults(file: string, run: object, figures: readonly Figure[]): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: os.totalmem() / 2 ** 30, node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: os.totalmem() / 2 ** 30,
+    node: process.version,
+  };
   await fs.writeFile(file, `${JSON.stringify({ ...run, machine, figures }, null, 2)}\n`);
 }

@@ -32,7 +32,10 @@ type GoalText = { readonly goalText?: string };
 
 /** Builds a figure, computing its ratio and whether its goal is met. */
 export function figure(
-  fields: Omit<Figure, 'ratio' | 'goal' | 'met'> & { readonly target: Goal; readonly alsoMet?: boolean } & GoalText,
+  fields: Omit<Figure, 'ratio' | 'goal' | 'met'> & {
+    readonly target: Goal;
+    readonly alsoMet?: boolean;
+  } & GoalText,
 ): Figure {
   const { target, alsoMet = true, goalText, ...rest } = fields;
   const ratio = rest.baseline === null || rest.baseline === 0 ? null : rest.value / rest.baseline;

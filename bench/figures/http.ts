@@ -47,7 +47,9 @@ export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
       connections: 64,
       seconds: bench.seconds,
     });
-  const [chat, eventLoop] = await withEventLoopDelay(() => load(`${bench.baseUrl}/v1/orgs/${org.orgId}/chats/${chatId}`));
+  const [chat, eventLoop] = await withEventLoopDelay(() =>
+    load(`${bench.baseUrl}/v1/orgs/${org.orgId}/chats/${chatId}`),
+  );
   const health = await load(`${bench.baseUrl}/health`);
   return figure({
     id: 'B8',
@@ -59,7 +61,12 @@ export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
     target: { kind: 'ratioAtLeast', ratio: 0.5 },
     alsoMet: chat.errors === 0,
     eventLoop,
-    details: { errors: chat.errors, p99Ms: chat.p99Ms, healthErrors: health.errors, healthP99Ms: health.p99Ms },
+    details: {
+      errors: chat.errors,
+      p99Ms: chat.p99Ms,
+      healthErrors: health.errors,
+      healthP99Ms: health.p99Ms,
+    },
   });
 }
 

@@ -28,7 +28,11 @@ export interface ReadSideBench {
 }
 
 function readModelsOf(env: BenchEnvironment): ReadModels {
-  return new ReadModels({ appPool: env.runtime.database.appPool, projectionNames: [], consistencyWaitMs: 5_000 });
+  return new ReadModels({
+    appPool: env.runtime.database.appPool,
+    projectionNames: [],
+    consistencyWaitMs: 5_000,
+  });
 }
 
 /** (user, chat) pairs of the largest org that the read model grants, for checks that succeed. */
@@ -102,7 +106,7 @@ export async function firstPageOfChats(bench: ReadSideBench): Promise<Figure> {
           page: { limit: 50, after: null },
         }),
       );
-      if (result.items.length !== Math.min(50, visible) || (visible > 50) !== (result.next !== null)) {
+      if (result.items.length !== Math.min(50, visible) || visible > 50 !== (result.next !== null)) {
         truncated++;
       }
     });
@@ -164,7 +168,11 @@ export async function accessAtInstant(bench: ReadSideBench, asOf: Position, runs
       baselineName: 'the same answer for now from the read model (p95)',
       baseline: percentile(now, 95),
       target: { kind: 'ratioAtMost', ratio: 10 },
-      details: { runs, usersWithAccess, note: 'no audit route yet (audit issue): the replay as DESIGN.md §9 defines it' },
+      details: {
+        runs,
+        usersWithAccess,
+        note: 'no audit route yet (audit issue): the replay as DESIGN.md §9 defines it',
+      },
     });
   } finally {
     await superuser.end();
@@ -176,8 +184,12 @@ async function replayAccess(aggregates: AggregateStore, orgId: string, chatId: s
   const groups = new Map<string, GroupState>();
   const workspaces = new Map<string, WorkspaceState>();
   const chats = new Map<string, ChatState>();
-  const fold = <E extends DomainEvent, S>(decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>, map: Map<string, S>, key: string, event: never) =>
-    map.set(key, decider.evolve(map.get(key) ?? decider.initialState, event));
+  const fold = <E extends DomainEvent, S>(
+    decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>,
+    map: Map<string, S>,
+    key: string,
+    event: never,
+  ) => map.set(key, decider.evolve(map.get(key) ?? decider.initialState, event));
   const prefix = streams.tenantPrefix(orgId);
   for await (const recorded of aggregates.eventStore.readAll({ streamPrefix: prefix })) {
     if (recorded.position > asOf) break;
@@ -194,12 +206,21 @@ async function replayAccess(aggregates: AggregateStore, orgId: string, chatId: s
   if (!chat || chat.status === 'absent') return 0;
   const existing = chat as ExistingChat;
   const root = existing;
-  const workspace = root.workspaceId === null ? null : (workspaces.get(`workspace-${root.workspaceId}`) ?? null);
+  const workspace =
+    root.workspaceId === null ? null : (workspaces.get(`workspace-${root.workspaceId}`) ?? null);
   const aclGroups: Record<string, GroupState> = {};
   for (const [name, state] of groups) aclGroups[name.slice('group-'.length)] = state;
   let granted = 0;
   for (const userId of Object.keys(org.members)) {
-    const decision = decideAccess({ userId, org, chat: existing, root, ancestors: [], workspace, groups: aclGroups });
+    const decision = decideAccess({
+      userId,
+      org,
+      chat: existing,
+      root,
+      ancestors: [],
+      workspace,
+      groups: aclGroups,
+    });
     if (decision.permissions.length > 0) granted++;
   }
   return granted;

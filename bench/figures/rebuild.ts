@@ -49,7 +49,10 @@ export async function fullRebuild(env: BenchEnvironment, events: number): Promis
 
 async function runRebuildChild(env: BenchEnvironment, events: number): Promise<RebuildResult> {
   const progress = startProgress('rebuild', events, 'events');
-  const child = spawn(process.execPath, [REBUILD_CHILD], { env: env.childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [REBUILD_CHILD], {
+    env: env.childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -66,7 +69,9 @@ async function runRebuildChild(env: BenchEnvironment, events: number): Promise<R
 }
 
 /** Streams every read-model table with COPY into an empty copy of it (indexes included) in another schema. */
-async function copyReadModels(env: BenchEnvironment): Promise<{ seconds: number; rows: number; tables: number }> {
+async function copyReadModels(
+  env: BenchEnvironment,
+): Promise<{ seconds: number; rows: number; tables: number }> {
   const source = new pg.Client({ connectionString: env.urlOf('tenantry') });
   const target = new pg.Client({ connectionString: env.urlOf('tenantry') });
   await source.connect();

@@ -11,7 +11,13 @@ import { EVENT_STORE_SCHEMA_SQL } from '../../libs/event-store/postgres/schema.j
 import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
 import { type HistoryManifest, type OrgManifest } from '../generate/history.js';
 import { type BenchEnvironment, contextFor } from '../support/environment.js';
-import { median, percentile, runClosedLoop, sequentialLatencies, withEventLoopDelay } from '../support/measure.js';
+import {
+  median,
+  percentile,
+  runClosedLoop,
+  sequentialLatencies,
+  withEventLoopDelay,
+} from '../support/measure.js';
 import { figure, type Figure } from './figure.js';
 
 export interface WriteSideBench {
@@ -123,7 +129,11 @@ export async function appendThroughput(bench: WriteSideBench): Promise<Figure> {
       baseline: peer.perSecond,
       target: { kind: 'ratioAtLeast', ratio: 1 },
       alsoMet: ours.errors === 0,
-      details: { errors: ours.errors, peerErrors: peer.errors, errorSamples: [...ours.errorSamples, ...peer.errorSamples] },
+      details: {
+        errors: ours.errors,
+        peerErrors: peer.errors,
+        errorSamples: [...ours.errorSamples, ...peer.errorSamples],
+      },
     });
   } finally {
     await emmett.close();
@@ -165,7 +175,12 @@ function b10Commands(org: OrgManifest): Record<string, (i: number) => unknown> {
   return {
     post: (i) => new PostChatMessageCommand(org.orgId, chatId, `b10 ${i}`, contextFor(org.ownerId)),
     rename: (i) =>
-      new ChangeChatCommand(org.orgId, chatId, { type: 'RenameChat', title: `b10 ${i}` }, contextFor(org.ownerId)),
+      new ChangeChatCommand(
+        org.orgId,
+        chatId,
+        { type: 'RenameChat', title: `b10 ${i}` },
+        contextFor(org.ownerId),
+      ),
     share: (i) =>
       new ChangeChatCommand(
         org.orgId,
@@ -190,10 +205,22 @@ export async function commandCostByTenantSize(bench: WriteSideBench): Promise<Fi
       const inLarge: number[] = [];
       const inSmall: number[] = [];
       for (let round = 0; round < 2; round++) {
-        inLarge.push(...(await sequentialLatencies(bench.samples / 4, (i) => bench.commands.execute(large[name]!(i) as never))));
-        inSmall.push(...(await sequentialLatencies(bench.samples / 4, (i) => bench.commands.execute(small[name]!(i) as never))));
+        inLarge.push(
+          ...(await sequentialLatencies(bench.samples / 4, (i) =>
+            bench.commands.execute(large[name]!(i) as never),
+          )),
+        );
+        inSmall.push(
+          ...(await sequentialLatencies(bench.samples / 4, (i) =>
+            bench.commands.execute(small[name]!(i) as never),
+          )),
+        );
       }
-      details[name] = { largestMs: median(inLarge), smallMs: median(inSmall), ratio: median(inLarge) / median(inSmall) };
+      details[name] = {
+        largestMs: median(inLarge),
+        smallMs: median(inSmall),
+        ratio: median(inLarge) / median(inSmall),
+      };
       largeTotal += median(inLarge);
       smallTotal += median(inSmall);
     }
@@ -224,13 +251,18 @@ export async function concurrentCommandsOnOneOrg(bench: WriteSideBench): Promise
     } catch (error) {
       if (error instanceof DomainError && error.kind === 'conflict') outcomes.conflicts++;
       else outcomes.errors++;
-      if (outcomes.samples.length < 3) outcomes.samples.push(error instanceof Error ? error.message : String(error));
+      if (outcomes.samples.length < 3)
+        outcomes.samples.push(error instanceof Error ? error.message : String(error));
     }
   };
   const [, eventLoop] = await withEventLoopDelay(async () => {
     await Promise.all(
       spare.map((userId) =>
-        settle(bench.commands.execute(new SetOrgMemberRoleCommand(org.orgId, userId, 'member', contextFor(org.ownerId)))),
+        settle(
+          bench.commands.execute(
+            new SetOrgMemberRoleCommand(org.orgId, userId, 'member', contextFor(org.ownerId)),
+          ),
+        ),
       ),
     );
     await Promise.all(

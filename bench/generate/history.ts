@@ -14,7 +14,10 @@ import {
   type ActiveOrganization,
   type OrganizationState,
 } from '../../libs/domain/organization/organization.state.js';
-import { reservationDecider, type ReservationState } from '../../libs/domain/reservation/reservation.decider.js';
+import {
+  reservationDecider,
+  type ReservationState,
+} from '../../libs/domain/reservation/reservation.decider.js';
 import { streams } from '../../libs/domain/streams.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { OPERATOR_ACTOR_ID, type UserCommand } from '../../libs/domain/user/user.commands.js';
@@ -239,7 +242,12 @@ class HistoryGenerator {
     this.userIds.push(userId);
   }
 
-  private async createOrg(name: string, pool: readonly string[], size: number, _share: number): Promise<OrgPlan> {
+  private async createOrg(
+    name: string,
+    pool: readonly string[],
+    size: number,
+    _share: number,
+  ): Promise<OrgPlan> {
     const orgId = this.random.uuid();
     const slug = `${name}-${orgId.slice(0, 8)}`;
     const members = this.random.sample(pool, size);
@@ -349,9 +357,12 @@ class HistoryGenerator {
           groupId,
           name: `group ${groupId.slice(0, 6)}`,
         } satisfies GroupCommand as GroupCommand,
-        ...members.map(
-          (userId): GroupCommand => ({ type: 'AddGroupMember', actorId: org.creatorId, org: orgState, userId }),
-        ),
+        ...members.map((userId): GroupCommand => ({
+          type: 'AddGroupMember',
+          actorId: org.creatorId,
+          org: orgState,
+          userId,
+        })),
       ],
       (command) => {
         if (command.type === 'AddGroupMember') group.members.add(command.userId);
@@ -379,7 +390,10 @@ class HistoryGenerator {
     });
     const workspace: WorkspacePlan = {
       workspaceId,
-      agg: this.aggregate<WorkspaceState>(streams.workspace(org.orgId, workspaceId), workspaceDecider.initialState),
+      agg: this.aggregate<WorkspaceState>(
+        streams.workspace(org.orgId, workspaceId),
+        workspaceDecider.initialState,
+      ),
       writers: [org.creatorId],
       archived: false,
     };
@@ -402,15 +416,13 @@ class HistoryGenerator {
           slug,
           name: `Workspace ${index}`,
         } satisfies WorkspaceCommand as WorkspaceCommand,
-        ...members.map(
-          (userId): WorkspaceCommand => ({
-            type: 'SetWorkspaceMemberRole',
-            actorId: org.creatorId,
-            org: orgState,
-            userId,
-            role: this.random.pick(WORKSPACE_WRITER_ROLES),
-          }),
-        ),
+        ...members.map((userId): WorkspaceCommand => ({
+          type: 'SetWorkspaceMemberRole',
+          actorId: org.creatorId,
+          org: orgState,
+          userId,
+          role: this.random.pick(WORKSPACE_WRITER_ROLES),
+        })),
       ],
       (command) => {
         if (command.type === 'SetWorkspaceMemberRole' && command.role !== 'viewer') {
@@ -426,7 +438,11 @@ class HistoryGenerator {
     const workspace = parent === null && this.random.chance(0.6) ? this.random.pick(org.workspaces) : null;
     const root = parent === null ? null : (parent.root ?? parent);
     const ownerId =
-      parent !== null ? this.actorOn(org, root!) : workspace ? this.random.pick(workspace.writers) : this.writerOf(org);
+      parent !== null
+        ? this.actorOn(org, root!)
+        : workspace
+          ? this.random.pick(workspace.writers)
+          : this.writerOf(org);
     if (ownerId === null) return;
     const chatId = this.random.uuid();
     const chat: ChatPlan = {
@@ -583,7 +599,14 @@ class HistoryGenerator {
         if (error instanceof DomainError) return;
         throw error;
       }
-      await this.submit(messagesStream, events, ANY, this.readsOn(org, chat), org.orgId, this.context(actorId));
+      await this.submit(
+        messagesStream,
+        events,
+        ANY,
+        this.readsOn(org, chat),
+        org.orgId,
+        this.context(actorId),
+      );
     }
   }
 
@@ -599,7 +622,14 @@ class HistoryGenerator {
       [org.agg.streamName],
       org.orgId,
       context,
-      [{ type: remove ? 'RemoveGroupMember' : 'AddGroupMember', actorId: org.creatorId, org: this.active(org), userId }],
+      [
+        {
+          type: remove ? 'RemoveGroupMember' : 'AddGroupMember',
+          actorId: org.creatorId,
+          org: this.active(org),
+          userId,
+        },
+      ],
       () => (remove ? group.members.delete(userId) : group.members.add(userId)),
     );
   }
@@ -660,7 +690,13 @@ class HistoryGenerator {
       [org.agg.streamName],
       org.orgId,
       this.context(org.creatorId),
-      [{ type: archived ? 'UnarchiveWorkspace' : 'ArchiveWorkspace', actorId: org.creatorId, org: this.active(org) }],
+      [
+        {
+          type: archived ? 'UnarchiveWorkspace' : 'ArchiveWorkspace',
+          actorId: org.creatorId,
+          org: this.active(org),
+        },
+      ],
       () => (workspace.archived = !archived),
     );
   }
@@ -707,7 +743,8 @@ class HistoryGenerator {
 
   private readsOn(org: OrgPlan, chat: ChatPlan, extraGroups: readonly GroupPlan[] = []): string[] {
     const reads = [org.agg.streamName, chat.agg.streamName];
-    for (let next: ChatPlan | null = chat.parent; next !== null; next = next.parent) reads.push(next.agg.streamName);
+    for (let next: ChatPlan | null = chat.parent; next !== null; next = next.parent)
+      reads.push(next.agg.streamName);
     if (chat.workspace) reads.push(chat.workspace.agg.streamName);
     for (const groupId of (chat.root ?? chat).aclGroups) {
       const group = org.groupsById.get(groupId);
@@ -825,7 +862,12 @@ class HistoryGenerator {
     const { settings } = this.active(org);
     if (!settings.chatSharingDisabled && !settings.workspaceSharingDisabled) return;
     await this.executeMany(organizationDecider, org.agg, [], org.orgId, this.context(org.creatorId), [
-      { type: 'ChangeOrgSettings', actorId: org.creatorId, chatSharingDisabled: false, workspaceSharingDisabled: false },
+      {
+        type: 'ChangeOrgSettings',
+        actorId: org.creatorId,
+        chatSharingDisabled: false,
+        workspaceSharingDisabled: false,
+      },
     ]);
   }
 

@@ -37,7 +37,8 @@ export class LogWriter {
 
   async submit(append: PlannedAppend): Promise<void> {
     if (this.failure) throw this.failure;
-    while (this.pending >= this.maxPending) await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
+    while (this.pending >= this.maxPending)
+      await new Promise<void>((resolve) => this.waitingForRoom.push(resolve));
     const before = [append.streamName, ...append.reads].flatMap((name) => {
       const last = this.lastAppend.get(name);
       return last ? [last] : [];
@@ -66,7 +67,8 @@ export class LogWriter {
 
   private async run(append: PlannedAppend): Promise<void> {
     // A finishing append hands its slot straight to the next one waiting.
-    if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waitingToRun.push(resolve));
+    if (this.running >= this.concurrency)
+      await new Promise<void>((resolve) => this.waitingToRun.push(resolve));
     else this.running++;
     try {
       await this.eventStore.append(append.streamName, append.events, append.expected);

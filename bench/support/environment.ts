@@ -5,8 +5,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { type Logger, pino } from 'pino';
 import { type CommandContext } from '../../libs/command-runtime/index.js';
-import { loadConfig } from '../../libs/config/index.js';
+import { loadConfig, type LogLevel } from '../../libs/config/index.js';
 import { EmbeddedPostgres } from '../../libs/persistence/index.js';
+import { createLogger } from '../../apps/api/logging.js';
 import { type Runtime, startRuntime } from '../../apps/api/runtime.js';
 
 /**
@@ -34,7 +35,13 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   // Logs go to stderr: stdout holds the results table alone. Postgres's own
   // log is quieter still: the concurrency figures provoke expected-revision
   // errors on purpose, and the server logs each of them.
-  const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  // The service's logger (redacting Authorization, as in production), on stderr; at
+  // `fatal` by default, since the figures count errors themselves and a
+  // load figure would otherwise print one line per refused request.
+  const logger = createLogger(
+    (process.env.BENCH_LOG_LEVEL ?? 'fatal') as LogLevel,
+    pino.destination({ dest: 2, sync: false }),
+  );
   const postgresLogger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'error' }, pino.destination(2));
   // Under os.tmpdir(): run as root, Postgres runs as `postgres`, which must reach it.
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tenantry-bench-'));

@@ -65,7 +65,8 @@ export async function runClosedLoop(
           operations++;
         } catch (error) {
           errors++;
-          if (errorSamples.length < 3) errorSamples.push(error instanceof Error ? error.message : String(error));
+          if (errorSamples.length < 3)
+            errorSamples.push(error instanceof Error ? error.message : String(error));
         }
       }
     }),

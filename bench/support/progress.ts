@@ -20,7 +20,9 @@ export function startProgress(label: string, total: number, unit: string): Progr
     bar.start(total, 0, { rate: 0 });
     return {
       update(done) {
-        bar.update(Math.min(done, total), { rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)) });
+        bar.update(Math.min(done, total), {
+          rate: Math.round(done / Math.max(0.001, (Date.now() - started) / 1000)),
+        });
       },
       stop() {
         bar.stop();

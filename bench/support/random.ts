@@ -43,12 +43,13 @@ export class Random {
 
   /** A version-4-shaped UUID drawn from this source. */
   uuid(): string {
+    // n ≤ 8: one draw holds 32 bits, so longer fields are two draws.
     const hex = (n: number) =>
       Math.floor(this.next() * 16 ** n)
         .toString(16)
         .padStart(n, '0');
     const variant = (8 + Math.floor(this.next() * 4)).toString(16);
-    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(12)}`;
+    return `${hex(8)}-${hex(4)}-4${hex(3)}-${variant}${hex(3)}-${hex(6)}${hex(6)}`;
   }
 
   /** `bytes` pseudo-random bytes, base64url: bench tokens, never real secrets. */
