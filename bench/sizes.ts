@@ -23,9 +23,9 @@ export const SIZES: Record<RunSize, HistorySizes> = {
     users: 3_000,
     orgs: 30,
     largestOrgMembers: 1_500,
-    chats: 6_000,
+    chats: 5_000,
     longChatMessages: 10_000,
-    targetEvents: 60_000,
+    targetEvents: 40_000,
   },
   full: {
     seed: 42,
