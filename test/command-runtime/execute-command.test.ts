@@ -75,7 +75,7 @@ describe('executeCommand on the Postgres event store', () => {
         schemaVersion: 1,
       });
     }
-    expect(outcome.state.status === 'active' && outcome.state.members[alice]?.role).toBe('owner');
+    expect(outcome.state.status === 'active' && outcome.state.members.get(alice)?.role).toBe('owner');
   });
 
   it('appends nothing when the decider refuses', async () => {
@@ -147,7 +147,7 @@ describe('executeCommand on the Postgres event store', () => {
     const final = await store.load(organizationDecider, streams.organization(orgId));
     const owners =
       final.state.status === 'active'
-        ? Object.values(final.state.members).filter((m) => m.role === 'owner')
+        ? [...final.state.members.values()].filter((m) => m.role === 'owner')
         : [];
     expect(owners).toHaveLength(1);
   });

@@ -62,7 +62,7 @@ export class ChatFactsLoader {
     ]);
     if (root.status === 'absent') return { ...NO_FACTS, root, ancestors };
     const groupIds = new Set([
-      ...Object.values(root.acl).flatMap(({ subject }) => (subject.kind === 'group' ? [subject.id] : [])),
+      ...[...root.acl.values()].flatMap(({ subject }) => (subject.kind === 'group' ? [subject.id] : [])),
       ...extraGroupIds,
     ]);
     const [workspace, groups] = await Promise.all([
