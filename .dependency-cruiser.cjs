@@ -3,11 +3,13 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'libs/domain and libs/authz hold pure rules: no I/O, no frameworks, no adapters.',
+      comment:
+        'libs/domain and libs/authz hold pure rules: no I/O, no frameworks, no adapters. ' +
+        'The one library allowed is immutable (pure persistent collections for decider states).',
       severity: 'error',
       from: { path: '^libs/(domain|authz)/' },
       to: {
-        pathNot: '^libs/(domain|authz)/',
+        pathNot: ['^libs/(domain|authz)/', '^node_modules/immutable/'],
         dependencyTypesNot: ['type-only'],
       },
     },

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Decider, type DomainEvent, refuse } from '../domain/kernel/index.js';
 import { type Position, WrongExpectedVersion } from '../event-store/index.js';
 import { type AggregateStore } from './aggregate-store.js';
@@ -25,17 +26,40 @@ export interface ExecuteCommand<Command, Event extends DomainEvent, State> {
 /** The stable code of a 409 for a stream that kept changing under the command. */
 export const CONCURRENT_MODIFICATION = 'COMMAND.CONCURRENT_MODIFICATION';
 
+/** Attempts before a stream that keeps changing is answered 409. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+/** The retry delay's bounds: the n-th retry waits a random time up to min(MAX, BASE × 2^(n-1)) ms. */
+const BACKOFF_BASE_MS = 5;
+const BACKOFF_MAX_MS = 200;
+
 /**
  * The whole of a command handler's job (STYLE.md §4): load the stream, fold
- * it, decide, append with the revision it was decided on. When someone else
- * appended in between, the decision may no longer hold, so it is taken again
- * on the new state, a bounded number of times, and then answered as a 409.
+ * it, decide, append with the revision it was decided on.
+ *
+ * Commands on one stream run one after another in this process
+ * (AggregateStore.streamLocks), so they never conflict with each other; a
+ * conflict comes from another process that appended in between. The
+ * decision may then no longer hold, so it is taken again on the new state,
+ * after a random wait (full jitter, growing) so that competing processes
+ * spread out, a bounded number of times, and then answered as a 409. A
+ * retry reads only the events appended since the last load (the store's
+ * state cache).
+ *
+ * The command function must not run a command on the same stream: it would
+ * wait for itself.
  */
 export async function executeCommand<Command, Event extends DomainEvent, State>(
   store: AggregateStore,
   request: ExecuteCommand<Command, Event, State>,
 ): Promise<CommandOutcome<Event, State>> {
-  const maxAttempts = request.maxAttempts ?? 5;
+  return store.streamLocks.run(request.streamName, () => decideAndAppend(store, request));
+}
+
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
+  store: AggregateStore,
+  request: ExecuteCommand<Command, Event, State>,
+): Promise<CommandOutcome<Event, State>> {
+  const maxAttempts = request.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const loaded = await store.load(request.decider, request.streamName);
     const command =
@@ -63,12 +87,11 @@ export async function executeCommand<Command, Event extends DomainEvent, State>(
       );
       return { events, state, position };
     } catch (error) {
-      if (!(error instanceof WrongExpectedVersion) || attempt >= maxAttempts) {
-        if (error instanceof WrongExpectedVersion) {
-          throw refuse.conflict(CONCURRENT_MODIFICATION, `${request.streamName} kept changing; try again`);
-        }
-        throw error;
+      if (!(error instanceof WrongExpectedVersion)) throw error;
+      if (attempt >= maxAttempts) {
+        throw refuse.conflict(CONCURRENT_MODIFICATION, `${request.streamName} kept changing; try again`);
       }
+      await sleep(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
     }
   }
 }

@@ -75,7 +75,7 @@ describe('executeCommand on the Postgres event store', () => {
         schemaVersion: 1,
       });
     }
-    expect(outcome.state.status === 'active' && outcome.state.members[alice]?.role).toBe('owner');
+    expect(outcome.state.status === 'active' && outcome.state.members.get(alice)?.role).toBe('owner');
   });
 
   it('appends nothing when the decider refuses', async () => {
@@ -107,49 +107,61 @@ describe('executeCommand on the Postgres event store', () => {
     expect(await readOrg(orgId)).toHaveLength(2);
   });
 
-  it('of two concurrent demotions of the only two owners, exactly one wins', async () => {
+  const owners = async (orgId: string) => {
+    const { state } = await new AggregateStore(eventStore, upcasters).load(
+      organizationDecider,
+      streams.organization(orgId),
+    );
+    return state.status === 'active' ? [...state.members.values()].filter((m) => m.role === 'owner') : [];
+  };
+  const stepDownCommand = (actorId: string) =>
+    ({ type: 'SetOrgMemberRole', actorId, userId: actorId, role: 'admin', userIsRegistered: true }) as const;
+
+  it('of two concurrent demotions of the only two owners in two processes, exactly one wins', async () => {
     const orgId = randomUUID();
     await createOrg(orgId);
-    await run(orgId, alice, {
-      type: 'SetOrgMemberRole',
-      actorId: alice,
-      userId: bob,
-      role: 'owner',
-      userIsRegistered: true,
-    });
+    await run(orgId, alice, { ...stepDownCommand(bob), actorId: alice, role: 'owner' });
     // Each owner steps down at once: each decision alone is valid, together they would leave no owner.
-    // A barrier holds each first decision until both commands have loaded the stream.
+    // Two stores stand for two processes (in one, commands on a stream take turns); a barrier holds
+    // each first decision until both commands have loaded the stream.
     let loaded = 0;
     let bothLoaded!: () => void;
     const barrier = new Promise<void>((resolve) => (bothLoaded = resolve));
-    const stepDown = (actorId: string) =>
-      executeCommand(store, {
+    const stepDown = (process: AggregateStore, actorId: string) =>
+      executeCommand(process, {
         decider: organizationDecider,
         streamName: streams.organization(orgId),
         command: async () => {
           if (++loaded === 2) bothLoaded();
           await barrier;
-          return {
-            type: 'SetOrgMemberRole',
-            actorId,
-            userId: actorId,
-            role: 'admin',
-            userIsRegistered: true,
-          } as const;
+          return stepDownCommand(actorId);
         },
         context: context(actorId),
         orgId,
       });
-    const results = await Promise.allSettled([stepDown(alice), stepDown(bob)]);
+    const results = await Promise.allSettled([
+      stepDown(new AggregateStore(eventStore, upcasters), alice),
+      stepDown(new AggregateStore(eventStore, upcasters), bob),
+    ]);
+    expect(loaded).toBeGreaterThanOrEqual(3); // the loser decided again, on the winner's event
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const [refused] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused!.reason).toMatchObject({ code: 'ORG.LAST_OWNER', kind: 'conflict' });
-    const final = await store.load(organizationDecider, streams.organization(orgId));
-    const owners =
-      final.state.status === 'active'
-        ? Object.values(final.state.members).filter((m) => m.role === 'owner')
-        : [];
-    expect(owners).toHaveLength(1);
+    expect(await owners(orgId)).toHaveLength(1);
+  });
+
+  it('of two concurrent demotions of the only two owners in one process, exactly one wins', async () => {
+    const orgId = randomUUID();
+    await createOrg(orgId);
+    await run(orgId, alice, { ...stepDownCommand(bob), actorId: alice, role: 'owner' });
+    const results = await Promise.allSettled([
+      run(orgId, alice, stepDownCommand(alice)),
+      run(orgId, bob, stepDownCommand(bob)),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const [refused] = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(refused!.reason).toMatchObject({ code: 'ORG.LAST_OWNER', kind: 'conflict' });
+    expect(await owners(orgId)).toHaveLength(1);
   });
 
   it('re-decides on a concurrent change, and gives up with a 409 after the last attempt', async () => {

@@ -190,6 +190,19 @@ export function describeEventStoreContract(adapterName: string, open: () => Prom
         expect(revisions(await readStream(stream(), { direction: 'backwards', maxCount: 1 }))).toEqual([4]);
       });
 
+      it('catches up from a revision: up to the head, nothing past it, nothing on a missing stream', async () => {
+        // What the command side's state cache does on every load (libs/command-runtime/aggregate-store.ts).
+        await store.append(stream(), newEvents(5), NO_STREAM);
+        const all = await readStream(stream());
+        expect(await readStream(stream(), { fromRevision: 3 })).toEqual(all.slice(3));
+        expect(await readStream(stream(), { fromRevision: 5 })).toEqual([]);
+        expect(await readStream(stream(), { fromRevision: 9 })).toEqual([]);
+        expect(await readStream(stream('missing'), { fromRevision: 0 })).toEqual([]);
+        expect(await readStream(stream('missing'), { fromRevision: 4 })).toEqual([]);
+        await store.append(stream(), newEvents(2), 4);
+        expect((await readStream(stream(), { fromRevision: 5 })).map((e) => e.revision)).toEqual([5, 6]);
+      });
+
       it('reads a missing stream as empty', async () => {
         expect(await readStream(stream('missing'))).toEqual([]);
       });

@@ -378,7 +378,7 @@ describe('the query side equals libs/authz on the replayed log (oracle)', () => 
             : { status: 404 };
           expect({ userId, chatId, ...seen }).toEqual({ userId, chatId, ...want });
         }
-        const member = org.status === 'active' && org.members[userId] !== undefined;
+        const member = org.status === 'active' && org.members.get(userId) !== undefined;
         const listed = await listAll(orgId, token);
         if (!member) {
           expect({ userId, list: listed }).toEqual({ userId, list: 404 });

@@ -30,7 +30,9 @@ const NO_FACTS: ChatFacts = { root: null, ancestors: [], groups: {}, workspace: 
  * Cost: one stream per chat between the chat and its root, plus the root,
  * its workspace and the groups named in its ACL. None of them grows with the
  * chat's messages, which live in a stream of their own that is never read
- * here (DESIGN.md §5: posting stays O(1) in the chat's length).
+ * here (DESIGN.md §5: posting stays O(1) in the chat's length), and each load
+ * reads only the events appended since this process last loaded that stream
+ * (AggregateStore's state cache), so neither does it grow with the org.
  *
  * Facts that contradict each other (an ancestor or root that is missing, a
  * cycle of parents) are not repaired here: the decider's libs/authz loader
@@ -62,7 +64,7 @@ export class ChatFactsLoader {
     ]);
     if (root.status === 'absent') return { ...NO_FACTS, root, ancestors };
     const groupIds = new Set([
-      ...Object.values(root.acl).flatMap(({ subject }) => (subject.kind === 'group' ? [subject.id] : [])),
+      ...[...root.acl.values()].flatMap(({ subject }) => (subject.kind === 'group' ? [subject.id] : [])),
       ...extraGroupIds,
     ]);
     const [workspace, groups] = await Promise.all([

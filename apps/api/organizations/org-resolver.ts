@@ -35,7 +35,7 @@ export class OrgResolver {
   ): Promise<LoadedAggregate<OrganizationState> & { orgId: string }> {
     const orgId = await this.orgIdOf(org);
     const loaded = await this.aggregates.load(organizationDecider, streams.organization(orgId));
-    if (loaded.state.status !== 'active' || !loaded.state.members[userId]) throw notFound();
+    if (loaded.state.status !== 'active' || !loaded.state.members.get(userId)) throw notFound();
     return { ...loaded, orgId };
   }
 

@@ -103,7 +103,7 @@ export class SetOrgMemberRoleHandler implements ICommandHandler<SetOrgMemberRole
         userId,
         role,
         userIsRegistered:
-          (state.status === 'active' && state.members[userId] !== undefined) ||
+          (state.status === 'active' && state.members.get(userId) !== undefined) ||
           (await this.aggregates.load(userDecider, streams.user(userId))).state.status !== 'absent',
       }),
       context,

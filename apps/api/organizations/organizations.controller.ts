@@ -92,7 +92,7 @@ export class OrganizationsController {
   ) {
     const outcome = await this.execute(new SetOrgMemberRoleCommand(org, userId, body.role, context));
     const state = outcome.state;
-    const role = state.status === 'active' ? state.members[userId]?.role : undefined;
+    const role = state.status === 'active' ? state.members.get(userId)?.role : undefined;
     if (!role) throw new Error('a membership command answered with no member');
     const added = outcome.events.some((event) => event.type === 'OrgMemberAdded');
     return new CommandResponse(outcome.position, { member: { userId, role } }, added ? 201 : 200);

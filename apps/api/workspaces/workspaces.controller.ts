@@ -128,7 +128,7 @@ function workspaceView(state: WorkspaceState): WorkspaceView {
 }
 
 function memberView(state: WorkspaceState, userId: string): WorkspaceMemberView {
-  const member = state.status === 'active' ? state.members[userId] : undefined;
+  const member = state.status === 'active' ? state.members.get(userId) : undefined;
   if (!member) throw new Error('a membership command answered with no member');
   return { userId, role: member.role };
 }

@@ -2,6 +2,7 @@ import { AccessFactsError } from '../../authz/access-facts.js';
 import { evaluateChatAccess } from '../../authz/evaluate.js';
 import { WORKSPACE_ROLES } from '../../authz/policy.js';
 import { countedWorkspaceRole } from '../workspace/workspace.access.js';
+import { type ActiveGroup } from '../group/group.state.js';
 import { type ActiveWorkspace } from '../workspace/workspace.state.js';
 import { type ChatAccessInput, chatAccessFacts, decideAccess } from './chat-access.js';
 import { type ChatState, type ExistingChat } from './chat.state.js';
@@ -57,14 +58,14 @@ describe('chatAccessFacts', () => {
     const facts = chatAccessFacts(input({ userId: bob }));
     expect(facts).toEqual({
       userId: bob,
-      org: { chatSharingDisabled: false, workspaceSharingDisabled: false, membership: org.members[bob] },
+      org: { chatSharingDisabled: false, workspaceSharingDisabled: false, membership: org.members.get(bob) },
       chat: { id: rootId, rootId, ownerId: alice, deleted: false },
       root: {
         id: rootId,
         ownerId: alice,
         createdBy: rootChat.createdBy,
         deleted: false,
-        acl: [rootChat.acl[`user:${bob}`]],
+        acl: [rootChat.acl.get(`user:${bob}`)],
       },
       groupMemberships: [],
       workspace: null,
@@ -89,7 +90,7 @@ describe('chatAccessFacts', () => {
       expect(facts.groupMemberships).toEqual([
         {
           groupId: designers,
-          since: (groups[designers] as { members: Record<string, { since: unknown }> }).members[carol]!.since,
+          since: (groups[designers] as ActiveGroup).members.get(carol)!.since,
         },
       ]);
       expect(facts.root.acl.map((entry) => entry.subject)).toEqual([user(bob), group(designers)]);
@@ -139,7 +140,7 @@ describe('chatAccessFacts', () => {
       expect(facts.workspace).toEqual({
         id: workspaceId,
         archivedBy: null,
-        membership: { role: 'viewer', since: (ws as ActiveWorkspace).members[bob]!.since },
+        membership: { role: 'viewer', since: (ws as ActiveWorkspace).members.get(bob)!.since },
       });
     });
 

@@ -55,7 +55,7 @@ export function chatAccessFacts(input: ChatAccessInput): ChatAccessFacts {
       group.status === 'active' && group.orgId === org.orgId,
   );
   const liveGroupIds = new Set(liveGroups.map((group) => group.groupId));
-  const orgMember = org.members[userId];
+  const orgMember = org.members.get(userId);
   return {
     userId,
     org: {
@@ -74,7 +74,7 @@ export function chatAccessFacts(input: ChatAccessInput): ChatAccessFacts {
       ownerId: root.ownerId,
       createdBy: root.createdBy,
       deleted: root.status === 'deleted',
-      acl: Object.values(root.acl).filter(
+      acl: [...root.acl.values()].filter(
         (entry) => entry.subject.kind === 'user' || liveGroupIds.has(entry.subject.id),
       ),
     },
@@ -107,7 +107,7 @@ function workspaceFacts(
   ) {
     return inconsistent(`chat ${root.chatId} is in workspace ${root.workspaceId}, which was not supplied`);
   }
-  const member = workspace.members[userId];
+  const member = workspace.members.get(userId);
   return {
     id: workspace.workspaceId,
     archivedBy: workspace.archivedBy,

@@ -93,13 +93,13 @@ function changesFor(
       subject,
       field: `${prefix}.${id}`,
       role: role === '' ? null : (role as AclRole),
-      previousRole: chat.acl[subjectKey(subject)]?.role ?? null,
+      previousRole: chat.acl.get(subjectKey(subject))?.role ?? null,
     };
   });
 }
 
 function isKnown(subject: ChatSubject, { org, groups }: ChangeChatAcl): boolean {
-  if (subject.kind === 'user') return org.members[subject.id] !== undefined;
+  if (subject.kind === 'user') return org.members.get(subject.id) !== undefined;
   const group = groups[subject.id];
   return group?.status === 'active' && group.orgId === org.orgId && group.groupId === subject.id;
 }

@@ -30,7 +30,7 @@ export function visibleChat(
   state: ChatState,
 ): { chat: ActiveChat; decision: AccessDecision } {
   const { actorId, org } = command;
-  if (!org.members[actorId]) throw orgNotFound();
+  if (!org.members.get(actorId)) throw orgNotFound();
   if (state.status !== 'active' || state.orgId !== org.orgId) throw chatNotFound();
   const decision = decideAccess(accessInput(actorId, org, state, command, command.workspace));
   if (!decision.permissions.includes('read')) throw chatNotFound();

@@ -31,7 +31,7 @@ export const CHAT_TITLE_MAX = 200;
  */
 export function createChat(command: CreateChat, state: ChatState): ChatEvent[] {
   const { org, actorId, chatId, title, workspaceId, parentChatId } = command;
-  const role = org.members[actorId]?.role;
+  const role = org.members.get(actorId)?.role;
   if (role === undefined) throw orgNotFound();
   if (role === 'auditor') throw refuse.forbidden('CHAT.FORBIDDEN', 'auditors do not create chats');
   if (state.status !== 'absent') throw refuse.conflict('CHAT.ALREADY_EXISTS', 'chat already exists');

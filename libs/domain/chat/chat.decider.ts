@@ -1,4 +1,11 @@
-import { assertNever, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertText,
+  type Decider,
+  PersistentOrderedMap,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import { changeChatAcl } from './chat.acl.js';
 import { assertPermitted, visibleChat } from './chat.authorize.js';
 import { type ChatCommand, type DeleteChat, type PostChatMessage, type RenameChat } from './chat.commands.js';
@@ -38,7 +45,7 @@ export const chatDecider: Decider<ChatCommand, ChatEvent, ChatState> = {
   evolve(state, event: Recorded<ChatEvent>) {
     if (event.type === 'ChatCreated') {
       if (state.status !== 'absent') return state;
-      return { status: 'active', ...event.data, createdBy: event.ref, acl: {} };
+      return { status: 'active', ...event.data, createdBy: event.ref, acl: PersistentOrderedMap() };
     }
     if (state.status !== 'active') return state;
     switch (event.type) {
@@ -46,15 +53,10 @@ export const chatDecider: Decider<ChatCommand, ChatEvent, ChatState> = {
         return { ...state, title: event.data.title };
       case 'ChatShared': {
         const { subject, role } = event.data;
-        return {
-          ...state,
-          acl: { ...state.acl, [subjectKey(subject)]: { subject, role, grantedBy: event.ref } },
-        };
+        return { ...state, acl: state.acl.set(subjectKey(subject), { subject, role, grantedBy: event.ref }) };
       }
-      case 'ChatUnshared': {
-        const { [subjectKey(event.data.subject)]: _removed, ...acl } = state.acl;
-        return { ...state, acl };
-      }
+      case 'ChatUnshared':
+        return { ...state, acl: state.acl.remove(subjectKey(event.data.subject)) };
       case 'ChatDeleted':
         return { ...state, status: 'deleted', deletedBy: event.ref };
       case 'ChatMessagePosted':

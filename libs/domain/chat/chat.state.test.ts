@@ -1,4 +1,5 @@
 import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
+import { PersistentOrderedMap } from '../kernel/index.js';
 import { chatDecider } from './chat.decider.js';
 import {
   alice,
@@ -33,7 +34,7 @@ describe('Chat state', () => {
       workspaceId,
       parentChatId: rootId,
       rootChatId: rootId,
-      acl: {},
+      acl: PersistentOrderedMap(),
     });
   });
 
@@ -45,14 +46,15 @@ describe('Chat state', () => {
       shared(user(bob), 'editor', 'viewer'),
       unshared(group(designers), 'viewer'),
     );
-    expect(state.status === 'active' && state.acl).toEqual({
+    expect(state.status === 'active' && state.acl.toObject()).toEqual({
       [`user:${bob}`]: { subject: user(bob), role: 'editor', grantedBy: refFor(4) },
     });
   });
 
   it('a deletion is final: later events change nothing', () => {
     const { state } = spec.given(rootCreated(alice), chatDeleted(), shared(user(bob), 'editor'));
-    expect(state).toMatchObject({ status: 'deleted', deletedBy: refFor(2), acl: {} });
+    expect(state).toMatchObject({ status: 'deleted', deletedBy: refFor(2) });
+    expect(state.status === 'deleted' && state.acl.size).toBe(0);
     expect(spec.given(rootCreated(alice), chatDeleted(), chatCreated(rootId, bob)).state).toMatchObject({
       status: 'deleted',
       ownerId: alice,

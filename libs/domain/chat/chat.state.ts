@@ -1,5 +1,5 @@
 import { type AclEntry } from '../../authz/access-facts.js';
-import { type EventRef } from '../kernel/index.js';
+import { type EventRef, type PersistentOrderedMap } from '../kernel/index.js';
 import { type ChatSubject } from './chat.events.js';
 
 interface ChatFields {
@@ -18,9 +18,10 @@ interface ChatFields {
   /**
    * The ACL by {@link subjectKey}, each entry with the `ChatShared` that set
    * it. Only a root's ACL counts: sub-chats have none of their own (they are
-   * refused ACL changes, so theirs stays empty).
+   * refused ACL changes, so theirs stays empty). Ordered: entries keep the
+   * order they were first granted in, as the facts handed to libs/authz do.
    */
-  readonly acl: Readonly<Record<string, AclEntry>>;
+  readonly acl: PersistentOrderedMap<string, AclEntry>;
 }
 
 export type ChatState =

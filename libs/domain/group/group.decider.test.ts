@@ -1,5 +1,6 @@
 import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
 import { type OrgRole } from '../../authz/policy.js';
+import { PersistentMap, PersistentSet } from '../kernel/index.js';
 import { type ActiveOrganization } from '../organization/organization.state.js';
 import { type GroupCommand } from './group.commands.js';
 import { groupDecider } from './group.decider.js';
@@ -23,9 +24,10 @@ function orgWith(members: Record<string, OrgRole>, id = orgId): ActiveOrganizati
     orgId: id,
     slug: 'acme',
     name: 'Acme',
-    members: Object.fromEntries(
+    members: PersistentMap(
       Object.entries(members).map(([userId, role], i) => [userId, { role, since: refFor(100 + i) }]),
     ),
+    owners: PersistentSet(Object.keys(members).filter((userId) => members[userId] === 'owner')),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
     settingsChangedBy: null,
   };
@@ -200,7 +202,7 @@ describe('Group', () => {
   describe('state', () => {
     it('keeps the event behind each membership, for authz reasons', () => {
       const { state } = spec.given(created, added(carol), added(bob), removed(bob));
-      expect(state.status === 'active' && Object.keys(state.members)).toEqual([carol]);
+      expect(state.status === 'active' && [...state.members.keys()]).toEqual([carol]);
       expect(groupMembershipOf(state, carol)).toEqual({ groupId, since: refFor(2) });
       expect(groupMembershipOf(state, bob)).toBeNull();
     });

@@ -1,5 +1,12 @@
 import { type OrgRole } from '../../authz/policy.js';
-import { assertNever, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertText,
+  type Decider,
+  PersistentMap,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import { type ActiveOrganization, isOrgManager } from '../organization/organization.state.js';
 import {
   type AddGroupMember,
@@ -45,16 +52,14 @@ export const groupDecider: Decider<GroupCommand, GroupEvent, GroupState> = {
   evolve(state, event: Recorded<GroupEvent>) {
     if (event.type === 'GroupCreated') {
       const { orgId, groupId, name } = event.data;
-      return { status: 'active', orgId, groupId, name, members: {} };
+      return { status: 'active', orgId, groupId, name, members: PersistentMap() };
     }
     if (state.status !== 'active') return state;
     switch (event.type) {
       case 'GroupMemberAdded':
-        return { ...state, members: { ...state.members, [event.data.userId]: { since: event.ref } } };
-      case 'GroupMemberRemoved': {
-        const { [event.data.userId]: _removed, ...members } = state.members;
-        return { ...state, members };
-      }
+        return { ...state, members: state.members.set(event.data.userId, { since: event.ref }) };
+      case 'GroupMemberRemoved':
+        return { ...state, members: state.members.remove(event.data.userId) };
       case 'GroupDeleted': {
         const { orgId, groupId, name } = state;
         return { status: 'deleted', orgId, groupId, name, deletedBy: event.ref };
@@ -67,7 +72,7 @@ export const groupDecider: Decider<GroupCommand, GroupEvent, GroupState> = {
 
 /** Non-members cannot see the organization, so nothing in it either: 404 (DESIGN.md §5). */
 function orgRoleOf(actorId: string, org: ActiveOrganization): OrgRole {
-  const member = org.members[actorId];
+  const member = org.members.get(actorId);
   if (!member) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
   return member.role;
 }
@@ -107,17 +112,17 @@ function create(command: CreateGroup, actorRole: OrgRole, state: GroupState): Gr
  */
 function addMember(command: AddGroupMember, group: ActiveGroup): GroupEvent[] {
   const { userId } = command;
-  if (!command.org.members[userId]) {
+  if (!command.org.members.get(userId)) {
     const message = `user ${userId} is not a member of the organization`;
     throw refuse.invalid('GROUP.NOT_ORG_MEMBER', message, [{ field: 'userId', message }]);
   }
-  if (group.members[userId]) return [];
+  if (group.members.get(userId)) return [];
   return [{ type: 'GroupMemberAdded', data: { orgId: group.orgId, groupId: group.groupId, userId } }];
 }
 
 /** DELETE is idempotent: removing a user who is not a member appends nothing. */
 function removeMember(command: RemoveGroupMember, group: ActiveGroup): GroupEvent[] {
   const { userId } = command;
-  if (!group.members[userId]) return [];
+  if (!group.members.get(userId)) return [];
   return [{ type: 'GroupMemberRemoved', data: { orgId: group.orgId, groupId: group.groupId, userId } }];
 }

@@ -1,4 +1,4 @@
-import { type EventRef } from '../kernel/index.js';
+import { type EventRef, type PersistentMap } from '../kernel/index.js';
 
 export interface GroupMember {
   /** The `GroupMemberAdded` event: libs/authz names it when a group's ACL entry grants access. */
@@ -12,7 +12,7 @@ export type GroupState =
       readonly orgId: string;
       readonly groupId: string;
       readonly name: string;
-      readonly members: Readonly<Record<string, GroupMember>>;
+      readonly members: PersistentMap<string, GroupMember>;
     }
   | {
       /** Final: a deleted group is missing for every command, and its id is never reused. */
@@ -35,6 +35,6 @@ export function groupMembershipOf(
   userId: string,
 ): { readonly groupId: string; readonly since: EventRef } | null {
   if (group.status !== 'active') return null;
-  const member = group.members[userId];
+  const member = group.members.get(userId);
   return member ? { groupId: group.groupId, since: member.since } : null;
 }

@@ -1,3 +1,4 @@
 export * from './decider.js';
 export * from './domain-error.js';
 export * from './values.js';
+export * from './persistent.js';

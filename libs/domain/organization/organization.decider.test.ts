@@ -278,7 +278,7 @@ describe('Organization', () => {
   describe('state', () => {
     it('keeps the event behind each membership, for audit reasons', () => {
       const { state } = spec.given(...created, member(bob, 'member'));
-      expect(state.status === 'active' && state.members[bob]?.since.eventId).toBe(
+      expect(state.status === 'active' && state.members.get(bob)?.since.eventId).toBe(
         '00000000-0000-4000-8000-000000000003',
       );
     });

@@ -1,5 +1,14 @@
 import { ORG_ROLES, type OrgRole } from '../../authz/policy.js';
-import { assertNever, assertSlug, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertSlug,
+  assertText,
+  type Decider,
+  PersistentMap,
+  PersistentSet,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import {
   type ChangeOrgSettings,
   type CreateOrganization,
@@ -47,7 +56,8 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
         orgId: event.data.orgId,
         slug: event.data.slug,
         name: event.data.name,
-        members: {},
+        members: PersistentMap(),
+        owners: PersistentSet(),
         settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
         settingsChangedBy: null,
       };
@@ -55,15 +65,20 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
     if (state.status !== 'active') return state;
     switch (event.type) {
       case 'OrgMemberAdded':
-      case 'MemberRoleChanged':
+      case 'MemberRoleChanged': {
+        const { userId, role } = event.data;
         return {
           ...state,
-          members: { ...state.members, [event.data.userId]: { role: event.data.role, since: event.ref } },
+          members: state.members.set(userId, { role, since: event.ref }),
+          owners: role === 'owner' ? state.owners.add(userId) : state.owners.remove(userId),
         };
-      case 'OrgMemberRemoved': {
-        const { [event.data.userId]: _removed, ...members } = state.members;
-        return { ...state, members };
       }
+      case 'OrgMemberRemoved':
+        return {
+          ...state,
+          members: state.members.remove(event.data.userId),
+          owners: state.owners.remove(event.data.userId),
+        };
       case 'OrgSettingsChanged':
         return { ...state, settings: event.data.settings, settingsChangedBy: event.ref };
       default:
@@ -74,7 +89,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
 
 /** Non-members cannot see the organization: 404, like one that does not exist (DESIGN.md §5). */
 function visibleTo(actorId: string, state: OrganizationState): ActiveOrganization {
-  if (state.status !== 'active' || !state.members[actorId]) {
+  if (state.status !== 'active' || !state.members.has(actorId)) {
     throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
   }
   return state;
@@ -99,8 +114,8 @@ function create(command: CreateOrganization, state: OrganizationState): Organiza
  */
 function setMemberRole(command: SetOrgMemberRole, org: ActiveOrganization): OrganizationEvent[] {
   assertOrgRole(command.role);
-  const actorRole = org.members[command.actorId]!.role;
-  const current = org.members[command.userId]?.role;
+  const actorRole = org.members.get(command.actorId)!.role;
+  const current = org.members.get(command.userId)?.role;
   if (command.userId === command.actorId) {
     if (current === command.role) return [];
     if (actorRole !== 'owner') throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
@@ -144,8 +159,8 @@ function setMemberRole(command: SetOrgMemberRole, org: ActiveOrganization): Orga
  * owner stays.
  */
 function removeMember(command: RemoveOrgMember, org: ActiveOrganization): OrganizationEvent[] {
-  const actorRole = org.members[command.actorId]!.role;
-  const current = org.members[command.userId]?.role;
+  const actorRole = org.members.get(command.actorId)!.role;
+  const current = org.members.get(command.userId)?.role;
   if (command.userId === command.actorId && actorRole !== 'owner') {
     throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
   }
@@ -164,7 +179,7 @@ function removeMember(command: RemoveOrgMember, org: ActiveOrganization): Organi
 }
 
 function changeSettings(command: ChangeOrgSettings, org: ActiveOrganization): OrganizationEvent[] {
-  if (!isOrgManager(org.members[command.actorId]!.role)) {
+  if (!isOrgManager(org.members.get(command.actorId)!.role)) {
     throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins change settings');
   }
   const settings = {

@@ -1,5 +1,5 @@
 import { type OrgRole } from '../../authz/policy.js';
-import { type EventRef } from '../kernel/index.js';
+import { type EventRef, type PersistentMap, type PersistentSet } from '../kernel/index.js';
 import { type OrgSettings } from './organization.events.js';
 
 export interface OrgMember {
@@ -15,7 +15,10 @@ export type OrganizationState =
       readonly orgId: string;
       readonly slug: string;
       readonly name: string;
-      readonly members: Readonly<Record<string, OrgMember>>;
+      /** Members by user id (persistent: see libs/domain/kernel/persistent.ts). */
+      readonly members: PersistentMap<string, OrgMember>;
+      /** The ids of the members whose role is `owner`, kept beside `members` so the last-owner rule is O(1). */
+      readonly owners: PersistentSet<string>;
       readonly settings: OrgSettings;
       /** The event behind the current settings; null while they are the defaults of creation. */
       readonly settingsChangedBy: EventRef | null;
@@ -24,7 +27,7 @@ export type OrganizationState =
 export type ActiveOrganization = Extract<OrganizationState, { status: 'active' }>;
 
 export function ownerCount(org: ActiveOrganization): number {
-  return Object.values(org.members).filter((m) => m.role === 'owner').length;
+  return org.owners.size;
 }
 
 /** Owners and admins manage the organization (DESIGN.md §5 Organization). */

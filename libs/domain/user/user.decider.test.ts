@@ -151,7 +151,7 @@ describe('User', () => {
 
     it('keeps the tokens, which count again after reactivation', () => {
       const { state } = spec.given(...registered, suspended, reactivated);
-      expect(state.status === 'active' && state.tokens[token(1).tokenId]?.revoked).toBe(false);
+      expect(state.status === 'active' && state.tokens.get(token(1).tokenId)?.revoked).toBe(false);
     });
   });
 
@@ -225,7 +225,7 @@ describe('User', () => {
 
     it('keeps each token with its issuing event and revoked flag', () => {
       const { state } = spec.given(...registered, issuedEvent(token(2)), revoked(token(1)));
-      expect(state.status === 'active' && state.tokens).toEqual({
+      expect(state.status === 'active' && state.tokens.toObject()).toEqual({
         [token(1).tokenId]: expect.objectContaining({ ...token(1, 'initial'), revoked: true }),
         [token(2).tokenId]: expect.objectContaining({
           ...token(2),

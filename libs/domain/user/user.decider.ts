@@ -1,4 +1,11 @@
-import { assertNever, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertText,
+  type Decider,
+  PersistentMap,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import {
   type IssueApiToken,
   type NewApiToken,
@@ -48,7 +55,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   evolve(state, event: Recorded<UserEvent>) {
     if (event.type === 'UserRegistered') {
       const { userId, email, displayName } = event.data;
-      return { status: 'active', userId, email, displayName, tokens: {} };
+      return { status: 'active', userId, email, displayName, tokens: PersistentMap() };
     }
     if (state.status === 'absent') return state;
     switch (event.type) {
@@ -59,12 +66,12 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'ApiTokenIssued': {
         const { tokenId, name, prefix, hash } = event.data;
         const token = { tokenId, name, prefix, hash, issuedAt: event.ref, revoked: false };
-        return { ...state, tokens: { ...state.tokens, [tokenId]: token } };
+        return { ...state, tokens: state.tokens.set(tokenId, token) };
       }
       case 'ApiTokenRevoked': {
-        const token = state.tokens[event.data.tokenId];
+        const token = state.tokens.get(event.data.tokenId);
         if (!token) return state;
-        return { ...state, tokens: { ...state.tokens, [token.tokenId]: { ...token, revoked: true } } };
+        return { ...state, tokens: state.tokens.set(token.tokenId, { ...token, revoked: true }) };
       }
       default:
         return assertNever(event);
@@ -115,7 +122,7 @@ function issueToken(command: IssueApiToken, state: UserState): UserEvent[] {
   if (user.status === 'suspended') {
     throw refuse.forbidden('USER.SUSPENDED', 'a suspended user cannot issue tokens');
   }
-  if (user.tokens[command.token.tokenId]) {
+  if (user.tokens.has(command.token.tokenId)) {
     throw refuse.conflict('USER.TOKEN_ALREADY_EXISTS', 'token id already used');
   }
   return [tokenIssued(user.userId, command.token)];
@@ -128,7 +135,7 @@ function issueToken(command: IssueApiToken, state: UserState): UserEvent[] {
  */
 function revokeToken(command: RevokeApiToken, state: UserState): UserEvent[] {
   const user = ownedBy(command.actorId, command.userId, state);
-  const token = user.tokens[command.tokenId];
+  const token = user.tokens.get(command.tokenId);
   if (!token || token.revoked) throw refuse.notFound('USER.TOKEN_NOT_FOUND', 'token not found');
   return [{ type: 'ApiTokenRevoked', data: { userId: user.userId, tokenId: token.tokenId } }];
 }

@@ -1,4 +1,4 @@
-import { type EventRef } from '../kernel/index.js';
+import { type EventRef, type PersistentMap } from '../kernel/index.js';
 
 export interface ApiToken {
   readonly tokenId: string;
@@ -23,7 +23,7 @@ export type UserState =
       readonly userId: string;
       readonly email: string;
       readonly displayName: string;
-      readonly tokens: Readonly<Record<string, ApiToken>>;
+      readonly tokens: PersistentMap<string, ApiToken>;
     };
 
 export type RegisteredUser = Exclude<UserState, { status: 'absent' }>;

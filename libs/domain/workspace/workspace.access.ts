@@ -33,8 +33,8 @@ export function countedWorkspaceRole(
   org: ActiveOrganization,
   userId: string,
 ): WorkspaceRole | null {
-  const membership = workspace.members[userId];
-  if (!membership || !org.members[userId] || workspace.orgId !== org.orgId) return null;
+  const membership = workspace.members.get(userId);
+  if (!membership || !org.members.get(userId) || workspace.orgId !== org.orgId) return null;
   if (
     org.settings.workspaceSharingDisabled &&
     !ACCESS_POLICY.workspaceRolesWhileSharingDisabled.includes(membership.role)
@@ -58,7 +58,7 @@ export function effectiveWorkspaceRole(
 ): WorkspaceRole | null {
   if (workspace.orgId !== org.orgId) return null;
   const own = countedWorkspaceRole(workspace, org, userId);
-  const viaOrg: WorkspaceRole | null = isOrgManager(org.members[userId]?.role) ? 'admin' : null;
+  const viaOrg: WorkspaceRole | null = isOrgManager(org.members.get(userId)?.role) ? 'admin' : null;
   if (own === null) return viaOrg;
   return viaOrg !== null && outranks(viaOrg, own) ? viaOrg : own;
 }

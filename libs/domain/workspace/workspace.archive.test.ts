@@ -133,8 +133,11 @@ describe('Workspace archiving', () => {
 
     it('keeps the event behind each membership, for audit reasons', () => {
       const { state } = spec.given(...created, member(bob, 'member'));
-      expect(state.status === 'active' && state.members[alice]?.since).toEqual(refFor(2));
-      expect(state.status === 'active' && state.members[bob]).toEqual({ role: 'member', since: refFor(3) });
+      expect(state.status === 'active' && state.members.get(alice)?.since).toEqual(refFor(2));
+      expect(state.status === 'active' && state.members.get(bob)).toEqual({
+        role: 'member',
+        since: refFor(3),
+      });
     });
   });
 });

@@ -1,5 +1,14 @@
 import { isWorkspaceRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../authz/policy.js';
-import { assertNever, assertSlug, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertSlug,
+  assertText,
+  type Decider,
+  PersistentMap,
+  PersistentSet,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import { type ActiveOrganization } from '../organization/organization.state.js';
 import {
   assertWritable,
@@ -59,7 +68,8 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
         workspaceId,
         slug,
         name,
-        members: {},
+        members: PersistentMap(),
+        owners: PersistentSet(),
         archived: false,
         archivedBy: null,
       };
@@ -67,15 +77,20 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
     if (state.status !== 'active') return state;
     switch (event.type) {
       case 'WorkspaceMemberAdded':
-      case 'MemberRoleChanged':
+      case 'MemberRoleChanged': {
+        const { userId, role } = event.data;
         return {
           ...state,
-          members: { ...state.members, [event.data.userId]: { role: event.data.role, since: event.ref } },
+          members: state.members.set(userId, { role, since: event.ref }),
+          owners: role === 'owner' ? state.owners.add(userId) : state.owners.remove(userId),
         };
-      case 'WorkspaceMemberRemoved': {
-        const { [event.data.userId]: _removed, ...members } = state.members;
-        return { ...state, members };
       }
+      case 'WorkspaceMemberRemoved':
+        return {
+          ...state,
+          members: state.members.remove(event.data.userId),
+          owners: state.owners.remove(event.data.userId),
+        };
       case 'WorkspaceArchived':
         return { ...state, archived: true, archivedBy: event.ref };
       case 'WorkspaceUnarchived':
@@ -93,7 +108,7 @@ export const workspaceDecider: Decider<WorkspaceCommand, WorkspaceEvent, Workspa
  * belongs to another org, or is merely not visible to them.
  */
 function visibleTo(actorId: string, org: ActiveOrganization, state: WorkspaceState) {
-  if (!org.members[actorId]) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
+  if (!org.members.get(actorId)) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
   const actorRole = state.status === 'active' ? effectiveWorkspaceRole(state, org, actorId) : null;
   if (state.status !== 'active' || actorRole === null) {
     throw refuse.notFound('WORKSPACE.NOT_FOUND', 'workspace not found');
@@ -108,7 +123,7 @@ function visibleTo(actorId: string, org: ActiveOrganization, state: WorkspaceSta
  */
 function create(command: CreateWorkspace, state: WorkspaceState): WorkspaceEvent[] {
   const { org, actorId, workspaceId, slug, name } = command;
-  const orgRole = org.members[actorId]?.role;
+  const orgRole = org.members.get(actorId)?.role;
   if (orgRole === undefined) throw refuse.notFound('ORG.NOT_FOUND', 'organization not found');
   if (orgRole === 'auditor')
     throw refuse.forbidden('WORKSPACE.FORBIDDEN', 'auditors do not create workspaces');
@@ -144,7 +159,7 @@ function setMemberRole(
   assertWorkspaceRole(command.role);
   assertWritable(workspace);
   const { org, userId, role } = command;
-  const current = workspace.members[userId]?.role;
+  const current = workspace.members.get(userId)?.role;
   if (userId === command.actorId) {
     if (current === role) return [];
     // Judged on the workspace role itself: an org admin acting as admin still may not give themselves one.
@@ -159,7 +174,7 @@ function setMemberRole(
     );
   }
   // Checked on changes too, not only additions: a member who left the org keeps an inert entry here.
-  if (!org.members[userId]) {
+  if (!org.members.get(userId)) {
     throw refuse.invalid('WORKSPACE.NOT_ORG_MEMBER', `user ${userId} is not a member of the organization`, [
       { field: 'userId', message: `user ${userId} is not a member of the organization` },
     ]);
@@ -183,7 +198,7 @@ function removeMember(
 ): WorkspaceEvent[] {
   assertWritable(workspace);
   const { org, userId } = command;
-  const current = workspace.members[userId]?.role;
+  const current = workspace.members.get(userId)?.role;
   // An org admin who is no workspace member gets the 404 below, not a 403 for "removing themselves".
   if (userId === command.actorId && current !== undefined && current !== 'owner') throw selfRole();
   if (!canManageWorkspace(actorRole)) throw forbidden();
@@ -209,7 +224,7 @@ function setArchived(
   workspace: ActiveWorkspace,
   actorRole: WorkspaceRole,
 ): WorkspaceEvent[] {
-  if (actorRole !== 'owner' && command.org.members[command.actorId]?.role !== 'owner') {
+  if (actorRole !== 'owner' && command.org.members.get(command.actorId)?.role !== 'owner') {
     throw refuse.forbidden('WORKSPACE.FORBIDDEN', 'only workspace owners and org owners archive workspaces');
   }
   const archive = command.type === 'ArchiveWorkspace';
@@ -221,11 +236,10 @@ function setArchived(
 /**
  * "Another owner remains" counts owners whose membership still counts: an
  * owner who left the org cannot act, so the last owner who can is protected.
+ * Only recorded owners can count as owners, so only they are looked at.
  */
 function anotherOwnerRemains(workspace: ActiveWorkspace, org: ActiveOrganization, userId: string): boolean {
-  return Object.keys(workspace.members).some(
-    (id) => id !== userId && countedWorkspaceRole(workspace, org, id) === 'owner',
-  );
+  return workspace.owners.some((id) => id !== userId && countedWorkspaceRole(workspace, org, id) === 'owner');
 }
 
 function assertWorkspaceRole(role: string): asserts role is WorkspaceRole {

@@ -1,5 +1,5 @@
 import { type WorkspaceRole } from '../../authz/policy.js';
-import { type EventRef } from '../kernel/index.js';
+import { type EventRef, type PersistentMap, type PersistentSet } from '../kernel/index.js';
 
 export interface WorkspaceMember {
   readonly role: WorkspaceRole;
@@ -21,7 +21,9 @@ export type WorkspaceState =
        * or a non-owner while `workspaceSharingDisabled` is on, keeps the entry
        * here but gets nothing from it.
        */
-      readonly members: Readonly<Record<string, WorkspaceMember>>;
+      readonly members: PersistentMap<string, WorkspaceMember>;
+      /** The ids of the members whose recorded role is `owner`: the last-owner rule looks only at them. */
+      readonly owners: PersistentSet<string>;
       readonly archived: boolean;
       /** The `WorkspaceArchived` event while archived (its time is the API's `archivedAt`); null otherwise. */
       readonly archivedBy: EventRef | null;

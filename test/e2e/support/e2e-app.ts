@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { createApp } from '../../../apps/api/create-app.js';
 import { startProjector } from '../../../apps/projector/projector.js';
 import { createLogger } from '../../../apps/api/logging.js';
-import { type RecordedEvent } from '../../../libs/event-store/index.js';
+import { type EventStore, type RecordedEvent } from '../../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
 import { APP_ROLE, type Database, openDatabase, runMigrations } from '../../../libs/persistence/index.js';
 import { collect } from '../../event-store/event-fixtures.js';
@@ -72,6 +72,8 @@ export interface E2eAppOptions {
    * security even where it is forced, so RLS tests need this).
    */
   readonly ownerIsNotSuperuser?: boolean;
+  /** Wraps the event store the API's command side uses (the projector keeps the plain one): to count reads. */
+  readonly wrapEventStore?: (eventStore: EventStore) => EventStore;
 }
 
 export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
@@ -87,7 +89,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const app: INestApplication = await createApp({
     logger,
-    eventStore,
+    eventStore: options.wrapEventStore ? options.wrapEventStore(eventStore) : eventStore,
     database,
     operatorToken: OPERATOR_TOKEN,
     ...(options.consistencyWaitMs === undefined ? {} : { consistencyWaitMs: options.consistencyWaitMs }),

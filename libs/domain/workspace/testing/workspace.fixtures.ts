@@ -1,5 +1,5 @@
 import { type OrgRole, type WorkspaceRole } from '../../../authz/policy.js';
-import { type EventRef } from '../../kernel/index.js';
+import { type EventRef, PersistentMap, PersistentSet } from '../../kernel/index.js';
 import { type ActiveOrganization } from '../../organization/organization.state.js';
 import { type WorkspaceCommand } from '../workspace.commands.js';
 import { type WorkspaceEvent } from '../workspace.events.js';
@@ -49,7 +49,8 @@ export function orgWith(
     orgId: id,
     slug: 'acme',
     name: 'Acme',
-    members: Object.fromEntries(roles.map(([userId, role], i) => [userId, { role, since: orgRef(i + 1) }])),
+    members: PersistentMap(roles.map(([userId, role], i) => [userId, { role, since: orgRef(i + 1) }])),
+    owners: PersistentSet(roles.flatMap(([userId, role]) => (role === 'owner' ? [userId] : []))),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled },
     settingsChangedBy: null,
   };
