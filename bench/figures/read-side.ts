@@ -211,7 +211,7 @@ async function replayAccess(aggregates: AggregateStore, orgId: string, chatId: s
   const aclGroups: Record<string, GroupState> = {};
   for (const [name, state] of groups) aclGroups[name.slice('group-'.length)] = state;
   let granted = 0;
-  for (const userId of Object.keys(org.members)) {
+  for (const userId of org.members.keys()) {
     const decision = decideAccess({
       userId,
       org,
