@@ -20,12 +20,12 @@ export const SIZES: Record<RunSize, HistorySizes> = {
   },
   quick: {
     seed: 42,
-    users: 3_000,
-    orgs: 30,
-    largestOrgMembers: 1_500,
-    chats: 5_000,
-    longChatMessages: 10_000,
-    targetEvents: 40_000,
+    users: 2_000,
+    orgs: 20,
+    largestOrgMembers: 1_200,
+    chats: 3_000,
+    longChatMessages: 5_000,
+    targetEvents: 35_000,
   },
   full: {
     seed: 42,

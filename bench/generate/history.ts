@@ -184,7 +184,9 @@ class HistoryGenerator {
     }
 
     const probeUserId = await this.makeProbe(largest);
-    const longChat = largest.roots[0]!;
+    // B9's long chat is kept out of the churn: like the new chat it is
+    // compared with, it has no ACL, so the figure isolates the chat's length.
+    const longChat = await this.createUnsharedChat(largest);
     await this.postMessages(largest, longChat, this.sizes.longChatMessages);
 
     // Churn fills the log: a third of it in the largest org.
@@ -433,6 +435,32 @@ class HistoryGenerator {
     org.workspaces.push(workspace);
   }
 
+  /** A root chat of the org owner's, in no workspace, shared with nobody, and unknown to the churn. */
+  private async createUnsharedChat(org: OrgPlan): Promise<ChatPlan> {
+    const chatId = this.random.uuid();
+    const chat: ChatPlan = {
+      chatId,
+      agg: this.aggregate<ChatState>(streams.chat(org.orgId, chatId), chatDecider.initialState),
+      ownerId: org.creatorId,
+      parent: null,
+      root: null,
+      workspace: null,
+      aclUsers: new Set(),
+      aclGroups: new Set(),
+      deleted: false,
+    };
+    await this.executeChat(org, chat, org.creatorId, {
+      type: 'CreateChat',
+      actorId: org.creatorId,
+      org: this.active(org),
+      chatId,
+      title: 'the long chat',
+      workspace: null,
+      parent: null,
+    });
+    return chat;
+  }
+
   private async createChat(org: OrgPlan): Promise<void> {
     const parent = org.roots.length > 3 && this.random.chance(0.2) ? this.random.pick(org.chats) : null;
     const workspace = parent === null && this.random.chance(0.6) ? this.random.pick(org.workspaces) : null;
@@ -567,7 +595,6 @@ class HistoryGenerator {
   }
 
   private async deleteChat(org: OrgPlan, chat: ChatPlan): Promise<void> {
-    if (chat === org.roots[0]) return; // keeps the long chat (B9) alive
     const ok = await this.executeChat(org, chat, org.creatorId, {
       type: 'DeleteChat',
       ...this.onChat(org, chat, org.creatorId),
