@@ -1,4 +1,11 @@
-import { assertNever, assertText, type Decider, refuse, type Recorded } from '../kernel/index.js';
+import {
+  assertNever,
+  assertStorableText,
+  assertText,
+  type Decider,
+  refuse,
+  type Recorded,
+} from '../kernel/index.js';
 import { changeChatAcl } from './chat.acl.js';
 import { assertPermitted, visibleChat } from './chat.authorize.js';
 import { type ChatCommand, type DeleteChat, type PostChatMessage, type RenameChat } from './chat.commands.js';
@@ -104,6 +111,7 @@ function post(command: PostChatMessage, state: ChatState): ChatEvent[] {
  * counts as empty, as titles do. The body is stored as sent, untrimmed.
  */
 function assertMessageBody(body: string): void {
+  assertStorableText('body', body);
   const length = [...body].length;
   if (body.trim().length === 0 || length > CHAT_MESSAGE_MAX) {
     const message = `must have 1 to ${CHAT_MESSAGE_MAX} characters`;
