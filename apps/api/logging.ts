@@ -38,8 +38,16 @@ export function httpLoggingParams(logger: Logger): Params {
       logger,
       // Logs written while serving a request carry its id, not a copy of the whole request.
       quietReqLogger: true,
+      // 503 is an answer we chose (a consistency token not reached yet, too many waiting, not
+      // ready): the client is told when to retry, nothing failed on our side. Warn, not error.
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        res.statusCode === 503
+          ? 'warn'
+          : error || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
       // Probes hit these every few seconds: log them only when debugging.
       autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) && logger.level !== 'debug' },
     },
