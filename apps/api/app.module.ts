@@ -7,6 +7,12 @@ import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import type { Logger } from 'pino';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { type Database } from '../../libs/persistence/index.js';
+import {
+  AUTH_FAILURE_LIMITS,
+  AuthFailureLimiter,
+  type AuthFailureLimits,
+  DEFAULT_AUTH_FAILURE_LIMITS,
+} from './auth/auth-failure-limiter.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
 import { EVENT_STORE } from './event-store.provider.js';
 import { CommandResponseInterceptor } from './http/command-response.interceptor.js';
@@ -26,7 +32,7 @@ import { DATABASE, OPERATOR_TOKEN } from './runtime.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { ChatsQueriesController } from './chats/chats.queries.controller.js';
 import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';
-import { ConsistencyGate } from './read-side/consistency-gate.js';
+import { ConsistencyGate, DEFAULT_MAX_WAITING } from './read-side/consistency-gate.js';
 import { READ_SIDE, type ReadSide, ReadModels } from './read-side/read-side.js';
 import { UsersQueriesController } from './users/users.queries.controller.js';
 import { ProjectionsAdminController } from './admin/projections.controller.js';
@@ -44,6 +50,10 @@ export interface AppModuleOptions {
   readonly operatorToken: string;
   /** Defaults to {@link DEFAULT_CONSISTENCY_WAIT_MS}. */
   readonly consistencyWaitMs?: number;
+  /** How many requests may wait for a consistency token at once; defaults to {@link DEFAULT_MAX_WAITING}. */
+  readonly maxConsistencyWaiting?: number;
+  /** Failed authentications per client address; defaults to {@link DEFAULT_AUTH_FAILURE_LIMITS}. */
+  readonly authFailureLimits?: AuthFailureLimits;
 }
 
 /**
@@ -98,10 +108,13 @@ export class AppModule implements NestModule {
             appPool: options.database.appPool,
             projectionNames: PROJECTIONS.map((projection) => projection.name),
             consistencyWaitMs: options.consistencyWaitMs ?? DEFAULT_CONSISTENCY_WAIT_MS,
+            maxWaiting: options.maxConsistencyWaiting ?? DEFAULT_MAX_WAITING,
           } satisfies ReadSide,
         },
         ReadModels,
         ConsistencyGate,
+        { provide: AUTH_FAILURE_LIMITS, useValue: options.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS },
+        AuthFailureLimiter,
         { provide: OPERATOR_TOKEN, useValue: options.operatorToken },
       ],
     };

@@ -4,6 +4,7 @@ import { type NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
+import { acceptJsonBodiesOnly } from './http/json-body.js';
 
 /**
  * Builds the Nest app (not yet listening), with Nest's own logs going through
@@ -16,8 +17,7 @@ export async function createApp(options: AppModuleOptions): Promise<INestApplica
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  // DESIGN.md: bodies over 64 KiB are refused (413), before any of our code reads them.
-  app.useBodyParser('json', { limit: '64kb' });
+  acceptJsonBodiesOnly(app);
   serveOpenApi(app);
   return app;
 }

@@ -16,11 +16,40 @@ export const REDACTED_PATHS = [
   'authorization',
 ];
 
+/**
+ * Fields of database errors that quote data (issue 15): Postgres's `detail`
+ * ("Failing row contains (…)", "Key (email)=(…)"), `where` (an excerpt of
+ * the JSON it refused: an event, with its emails and message text), `hint`
+ * and the internal query; TypeORM's `query` and `parameters`. They are
+ * never logged; the code, the message and the names of the table, column
+ * and constraint are enough to find the cause.
+ */
+const DATA_FIELDS = ['detail', 'where', 'hint', 'internalQuery', 'query', 'parameters'] as const;
+
+/** A value Postgres quotes at the end of a message line (`invalid input syntax for type uuid: "…"`). */
+const QUOTED_VALUE = /: ".*"$/gm;
+
+/** pino's error serializer, without the data a database error carries (see DATA_FIELDS). */
+export function serializeErrorSafely(error: unknown): unknown {
+  // pino-http hands its serializers errors already through pino's serializer: plain objects.
+  const serialized = error instanceof Error ? pino.stdSerializers.err(error) : error;
+  if (typeof serialized !== 'object' || serialized === null) return serialized;
+  const safe: Record<string, unknown> = { ...serialized };
+  for (const field of DATA_FIELDS) delete safe[field];
+  if ('driverError' in safe) safe.driverError = serializeErrorSafely(safe.driverError);
+  for (const field of ['message', 'stack'] as const) {
+    const text = safe[field];
+    if (typeof text === 'string') safe[field] = text.replace(QUOTED_VALUE, ': "[redacted]"');
+  }
+  return safe;
+}
+
 /** The one logger of the process: JSON lines on stdout, at LOG_LEVEL. */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
+      serializers: { err: serializeErrorSafely },
       base: { service: 'tenantry', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
@@ -36,10 +65,20 @@ export function httpLoggingParams(logger: Logger): Params {
   return {
     pinoHttp: {
       logger,
+      // pino-http would put pino's plain error serializer back on its child loggers.
+      serializers: { err: serializeErrorSafely },
       // Logs written while serving a request carry its id, not a copy of the whole request.
       quietReqLogger: true,
+      // 503 is an answer we chose (a consistency token not reached yet, too many waiting, not
+      // ready): the client is told when to retry, nothing failed on our side. Warn, not error.
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        res.statusCode === 503
+          ? 'warn'
+          : error || res.statusCode >= 500
+            ? 'error'
+            : res.statusCode >= 400
+              ? 'warn'
+              : 'info',
       // Probes hit these every few seconds: log them only when debugging.
       autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) && logger.level !== 'debug' },
     },

@@ -32,6 +32,7 @@ function readModelsOf(env: BenchEnvironment): ReadModels {
     appPool: env.runtime.database.appPool,
     projectionNames: [],
     consistencyWaitMs: 5_000,
+    maxWaiting: 256,
   });
 }
 

@@ -33,7 +33,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toProblem(exception);
-    if (body.status >= 500) this.logger.error({ err: exception }, 'request failed');
+    // Only failures we did not mean: a 503 we answer on purpose (ProblemError) is no error.
+    if (body.status >= 500 && !(exception instanceof ProblemError)) {
+      this.logger.error({ err: exception }, 'request failed');
+    }
     if (response.headersSent) return;
     if (exception instanceof ProblemError) response.set(exception.headers);
     response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));

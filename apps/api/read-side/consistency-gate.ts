@@ -16,13 +16,18 @@ interface CheckpointSnapshot {
   readonly failed: ReadonlyArray<{ readonly name: string; readonly position: Position }>;
 }
 
+/** Requests that may wait for a consistency token at once, by default; more answer 503 at once. */
+export const DEFAULT_MAX_WAITING = 256;
+
 /**
  * Read-your-writes (DESIGN.md §7): a request carrying `X-Consistency-Token`
  * (a position a command answered) waits until every projection the API
  * reads has reached that position, at most `consistencyWaitMs` (default 5 s),
- * else answers 503 with `Retry-After`. It runs before authentication, so a
- * token issued, revoked or suspended by a command counts for the very next
- * request that carries that command's token.
+ * else answers 503 with `Retry-After`. Only authenticated requests get here
+ * (BearerAuthGuard authenticates first), and at most `maxWaiting` of them
+ * wait at a time: beyond that a request that would have to wait answers 503
+ * `CONSISTENCY.BUSY` with `Retry-After` at once, so waiting requests cannot
+ * pile up without bound.
  *
  * It waits for all the API's projections rather than only those one route
  * reads: simpler, and a token means "everything I did is visible".
@@ -33,23 +38,51 @@ interface CheckpointSnapshot {
 export class ConsistencyGate {
   private reached: Position | null = null;
   private inFlight: Promise<CheckpointSnapshot> | null = null;
+  private waiting = 0;
 
   constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {}
 
-  /** Waits for the position named by the header's value; no header, no wait. */
-  async waitFor(header: unknown): Promise<void> {
-    if (header === undefined) return;
+  /** The position a header names; undefined without the header; 400 naming the header when malformed. */
+  parse(header: unknown): Position | undefined {
+    if (header === undefined) return undefined;
     if (typeof header !== 'string' || !isPosition(header)) {
       throw ProblemError.of(400, 'REQUEST.INVALID_CONSISTENCY_TOKEN', 'X-Consistency-Token is not a token', [
         { field: 'X-Consistency-Token', message: 'must be a consistency token a command answered' },
       ]);
     }
+    return header;
+  }
+
+  /** Whether every projection is known to have reached the position already (no query). */
+  hasReached(position: Position): boolean {
+    return this.reached !== null && this.reached >= position;
+  }
+
+  /** Waits until every projection has reached the position; 503 when it takes too long or too many wait. */
+  async waitFor(position: Position): Promise<void> {
+    if (this.hasReached(position)) return;
+    if (this.waiting >= this.readSide.maxWaiting) {
+      throw ProblemError.of(
+        503,
+        'CONSISTENCY.BUSY',
+        'too many requests are waiting for their consistency token; retry shortly',
+      ).withHeaders({ 'Retry-After': '1' });
+    }
+    this.waiting++;
+    try {
+      await this.poll(position);
+    } finally {
+      this.waiting--;
+    }
+  }
+
+  private async poll(position: Position): Promise<void> {
     const deadline = Date.now() + this.readSide.consistencyWaitMs;
     for (;;) {
-      if (this.reached !== null && this.reached >= header) return;
+      if (this.hasReached(position)) return;
       const snapshot = await this.snapshot();
-      if (snapshot.lowest !== null && snapshot.lowest >= header) return;
-      const stuck = snapshot.failed.find((projection) => projection.position < header);
+      if (snapshot.lowest !== null && snapshot.lowest >= position) return;
+      const stuck = snapshot.failed.find((projection) => projection.position < position);
       if (stuck) throw notYet(`projection ${stuck.name} has failed before reaching this position`);
       if (Date.now() >= deadline) throw notYet('the read models have not reached this position yet');
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));

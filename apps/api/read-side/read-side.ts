@@ -15,6 +15,8 @@ export interface ReadSide {
   readonly projectionNames: readonly string[];
   /** How long a request with X-Consistency-Token may wait (DESIGN.md §7: 5 s). */
   readonly consistencyWaitMs: number;
+  /** How many requests may wait for a consistency token at once (ConsistencyGate). */
+  readonly maxWaiting: number;
 }
 
 /**

@@ -1,5 +1,6 @@
 import {
   assertNever,
+  assertStorableText,
   assertText,
   type Decider,
   PersistentOrderedMap,
@@ -106,6 +107,7 @@ function post(command: PostChatMessage, state: ChatState): ChatEvent[] {
  * counts as empty, as titles do. The body is stored as sent, untrimmed.
  */
 function assertMessageBody(body: string): void {
+  assertStorableText('body', body);
   const length = [...body].length;
   if (body.trim().length === 0 || length > CHAT_MESSAGE_MAX) {
     const message = `must have 1 to ${CHAT_MESSAGE_MAX} characters`;

@@ -72,6 +72,16 @@ describe('Posting a message (needs write)', () => {
         .thenRefuses('INPUT.TEXT_LENGTH', 'invalid', ['body']);
     });
 
+    it.each([
+      ['NUL', 'a\u0000b'],
+      ['a lone surrogate', 'a\ud800b'],
+    ])('refuses a body holding %s, which the event log cannot store (400)', (_, body) => {
+      spec
+        .given(...root)
+        .when(post(carol, body))
+        .thenRefuses('INPUT.TEXT_CHARACTERS', 'invalid', ['body']);
+    });
+
     it('accepts 16 000 characters, and 16 000 emoji though they are 32 000 UTF-16 units', () => {
       for (const body of ['x'.repeat(16_000), '😀'.repeat(16_000)]) {
         spec

@@ -1,4 +1,4 @@
-import { refuse } from '../kernel/index.js';
+import { assertStorableText, refuse } from '../kernel/index.js';
 
 export const EMAIL_MIN = 3;
 /** RFC 5321's limit on a forward path; longer addresses cannot receive mail anyway. */
@@ -23,6 +23,7 @@ export function normalizeEmail(email: string): string {
  * refuse real addresses.
  */
 export function assertEmail(email: string): void {
+  assertStorableText('email', email);
   const shaped = /^[^\s@]+@[^\s@]+$/.test(email);
   if (!shaped || email.length < EMAIL_MIN || email.length > EMAIL_MAX) {
     const message = `must be an email address of ${EMAIL_MIN} to ${EMAIL_MAX} characters`;

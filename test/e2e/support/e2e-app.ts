@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { pino } from 'pino';
+import { type AuthFailureLimits } from '../../../apps/api/auth/auth-failure-limiter.js';
 import { createApp } from '../../../apps/api/create-app.js';
 import { startProjector } from '../../../apps/projector/projector.js';
 import { createLogger } from '../../../apps/api/logging.js';
@@ -74,6 +75,10 @@ export interface E2eAppOptions {
   readonly ownerIsNotSuperuser?: boolean;
   /** Wraps the event store the API's command side uses (the projector keeps the plain one): to count reads. */
   readonly wrapEventStore?: (eventStore: EventStore) => EventStore;
+  /** How many requests may wait for a consistency token at once (the app's default otherwise). */
+  readonly maxConsistencyWaiting?: number;
+  /** Failed authentications per client address (the app's default otherwise). */
+  readonly authFailureLimits?: AuthFailureLimits;
 }
 
 export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
@@ -93,6 +98,10 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     database,
     operatorToken: OPERATOR_TOKEN,
     ...(options.consistencyWaitMs === undefined ? {} : { consistencyWaitMs: options.consistencyWaitMs }),
+    ...(options.maxConsistencyWaiting === undefined
+      ? {}
+      : { maxConsistencyWaiting: options.maxConsistencyWaiting }),
+    ...(options.authFailureLimits === undefined ? {} : { authFailureLimits: options.authFailureLimits }),
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
