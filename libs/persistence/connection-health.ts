@@ -20,6 +20,8 @@ export class ConnectionHealth {
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
   private started = false;
+  /** A connection broke while a look was under way: look again right after it. */
+  private lookAgain = false;
   private stopped = false;
   private readonly intervalMs: number;
   private readonly downIntervalMs: number;
@@ -47,7 +49,8 @@ export class ConnectionHealth {
   /** A connection broke: look now. */
   connectionFailed(): void {
     if (!this.started || this.stopped) return;
-    this.schedule(0);
+    if (this.checking) this.lookAgain = true;
+    else this.schedule(0);
   }
 
   /** Stops watching (before the pools close, so a shutdown is not reported as an outage). */
@@ -66,7 +69,9 @@ export class ConnectionHealth {
   private check(): Promise<void> {
     this.checking ??= this.look().finally(() => {
       this.checking = undefined;
-      if (!this.stopped) this.schedule(this.up ? this.intervalMs : this.downIntervalMs);
+      const again = this.lookAgain;
+      this.lookAgain = false;
+      if (!this.stopped) this.schedule(again ? 0 : this.up ? this.intervalMs : this.downIntervalMs);
     });
     return this.checking;
   }
