@@ -2,14 +2,13 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
 import { type TenantryConfig } from '../config/index.js';
-import { type EmbeddedPostgres } from './embedded/embedded-postgres.js';
+import { type SupervisedPostgres } from './embedded/supervised-postgres.js';
 import { attachEmbeddedCluster, startEmbeddedCluster } from './embedded/embedded-cluster.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { APP_ROLE, ensureExternalAppRole, verifyAppRole } from './roles.js';
 import { PinoTypeOrmLogger } from './typeorm-logger.js';
-
-/** SQLSTATE of sessions ended by a Postgres shutdown. */
-const ADMIN_SHUTDOWN = '57P01';
+import { ConnectionHealth } from './connection-health.js';
+import { guardedClientClass } from './pg-clients.js';
 
 export type DatabaseConfig = Pick<TenantryConfig, 'databaseUrl' | 'dataDir' | 'appDbPassword'>;
 
@@ -42,9 +41,11 @@ export interface Database {
   readonly owner: DataSource;
   readonly app: DataSource;
   /** The embedded Postgres this process started (and stops at close). */
-  readonly embedded: EmbeddedPostgres | undefined;
+  readonly embedded: SupervisedPostgres | undefined;
   /** Throws when Postgres cannot be reached by the query role. */
   ping(): Promise<void>;
+  /** Whether Postgres answered the last look (logged on each change). */
+  readonly health: Pick<ConnectionHealth, 'up'>;
   /** Closes the pools and stops the embedded cluster. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,7 +62,7 @@ export async function openDatabase(
 ): Promise<Database> {
   let ownerUrl: string;
   let appUrl: string;
-  let embedded: EmbeddedPostgres | undefined;
+  let embedded: SupervisedPostgres | undefined;
   let mode: Database['mode'];
   if (config.databaseUrl) {
     mode = 'external';
@@ -76,14 +77,21 @@ export async function openDatabase(
   }
 
   const poolSize = options.poolSize ?? 10;
-  const ownerPool = createPool(ownerUrl, poolSize, 'owner', logger);
-  const appPool = createPool(appUrl, poolSize, 'app', logger);
-  const owner = createDataSource(ownerUrl, poolSize, options.entities, logger);
-  const app = createDataSource(appUrl, poolSize, options.entities, logger);
+  // Every client of every pool reports a broken connection here, and nothing else: see pg-clients.ts.
+  const health = new ConnectionHealth(() => ping(appPool), logger);
+  const Client = guardedClientClass((error) => {
+    logger.debug({ err: error }, 'a Postgres connection broke');
+    health.connectionFailed();
+  });
+  const ownerPool = createPool(ownerUrl, poolSize, 'owner', Client);
+  const appPool = createPool(appUrl, poolSize, 'app', Client);
+  const owner = createDataSource(ownerUrl, poolSize, options.entities, logger, Client);
+  const app = createDataSource(appUrl, poolSize, options.entities, logger, Client);
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await health.stop();
       await Promise.allSettled([
         owner.isInitialized ? owner.destroy() : undefined,
         app.isInitialized ? app.destroy() : undefined,
@@ -104,6 +112,7 @@ export async function openDatabase(
     throw error;
   }
   logger.info({ mode, appRole: APP_ROLE }, 'connected to Postgres');
+  health.start();
   return {
     mode,
     ownerPool,
@@ -111,9 +120,8 @@ export async function openDatabase(
     owner,
     app,
     embedded,
-    async ping() {
-      await appPool.query('SELECT 1');
-    },
+    ping: () => ping(appPool),
+    health,
     close,
   };
 }
@@ -126,14 +134,15 @@ export function externalAppUrl(ownerUrl: string, appPassword: string | undefined
   return url.toString();
 }
 
-function createPool(connectionString: string, max: number, role: string, logger: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: `tenantry-${role}` });
+async function ping(pool: pg.Pool): Promise<void> {
+  await pool.query('SELECT 1');
+}
+
+function createPool(connectionString: string, max: number, role: string, Client: typeof pg.Client): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: `tenantry-${role}`, Client });
   // An idle connection that breaks (Postgres restarting, stopping) must not crash the process:
-  // the pool drops it and the next query opens a new one. A shutdown ending it is routine.
-  pool.on('error', (error) => {
-    const routine = (error as { code?: string }).code === ADMIN_SHUTDOWN;
-    logger[routine ? 'debug' : 'warn']({ err: error, role }, 'idle Postgres connection failed');
-  });
+  // the pool drops it and the next query opens a new one. Its client has already reported it.
+  pool.on('error', () => undefined);
   return pool;
 }
 
@@ -142,11 +151,15 @@ function createDataSource(
   poolSize: number,
   entities: Entities | undefined,
   logger: Logger,
+  Client: typeof pg.Client,
 ): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
     poolSize,
+    extra: { Client },
+    // Its clients report broken connections themselves (pg-clients.ts).
+    poolErrorHandler: () => undefined,
     entities: entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',

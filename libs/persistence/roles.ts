@@ -120,6 +120,8 @@ async function ensureRole(client: pg.Client, role: string): Promise<void> {
 
 async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  // A connection that breaks between two queries fails the next one; unheard, its 'error' would crash us.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     return await use(client);

@@ -90,6 +90,19 @@ export async function readProjectionStates(
   return names.map((name) => ({ name, state: checkpoints.get(name)?.state ?? 'not_installed' }));
 }
 
+/**
+ * Of these projections, those no process applies right now: nobody holds
+ * their applier lock. A checkpoint row still says `live` after its runner
+ * lost Postgres (a restart) or died, until a runner takes the lock again.
+ */
+export async function projectionsWithoutApplier(
+  pool: Queryable,
+  names: readonly string[],
+): Promise<string[]> {
+  const held = await Promise.all(names.map((name) => isApplierRunning(pool, name)));
+  return names.filter((_, index) => !held[index]);
+}
+
 /** True when any of these projections has stopped at an event it cannot apply. */
 export async function isAnyProjectionFailed(pool: Queryable, names: readonly string[]): Promise<boolean> {
   const states = await readProjectionStates(pool, names);

@@ -123,6 +123,20 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
     }
   });
 
+  it('answers /ready with 503 while no runner applies a projection, though its row still says live', async () => {
+    // What a Postgres restart or a dead projector process leaves: rows saying live, no applier.
+    await projector.stop();
+    await database.ownerPool.query("UPDATE projection.checkpoints SET state = 'live'");
+    const response = await fetch(`${app.url}/ready`);
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as ReadyBody).checks.projections).toBe('down');
+    projector = startProjector({ eventStore, database }, pino({ level: 'silent' }), { lockRetryMs: 50 });
+    for (let tries = 0; (await fetch(`${app.url}/ready`)).status !== 200; tries++) {
+      if (tries > 200) throw new Error('the projections never became ready again');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
   it('serves Prometheus text with process metrics and counted requests', async () => {
     await fetch(`${app.url}/health`);
     const response = await fetch(`${app.url}/metrics`);

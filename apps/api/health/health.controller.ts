@@ -3,6 +3,7 @@ import { type ServerResponse } from 'node:http';
 import { InjectPinoLogger, type PinoLogger } from 'nestjs-pino';
 import { type EventStore } from '../../../libs/event-store/index.js';
 import { type Database } from '../../../libs/persistence/index.js';
+import { projectionsWithoutApplier } from '../../../libs/projection-runtime/index.js';
 import { EVENT_STORE } from '../event-store.provider.js';
 import { DATABASE } from '../runtime.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
@@ -26,7 +27,8 @@ export interface ReadyBody {
  * Liveness and readiness probes (DESIGN.md §10). /health says the process
  * answers; /ready says it can serve: the event store and Postgres both
  * reachable, and every projection the API reads live (§10): installed, caught
- * up with the log once since its runner started, and not failed. A failed
+ * up with the log once since its runner started, not failed, and applied by
+ * a runner now (some process holds its applier lock). A failed
  * projection would answer from a model stopped at some event; one catching
  * up (after a start, or far behind) would answer from the past. The state is
  * the checkpoint row's, so it holds whichever process runs the projector.
@@ -69,6 +71,10 @@ export class HealthController {
     const live = new Set(rows.filter((row) => row.state === 'live').map((row) => row.name));
     const behind = this.readSide.projectionNames.filter((name) => !live.has(name));
     if (behind.length > 0) throw new Error(`projections not live yet: ${behind.join(', ')}`);
+    // A row says live until a runner says otherwise: after Postgres restarts, or the projector
+    // process dies, no runner applies it until one takes its lock again.
+    const idle = await projectionsWithoutApplier(this.readSide.appPool, this.readSide.projectionNames);
+    if (idle.length > 0) throw new Error(`projections nobody applies: ${idle.join(', ')}`);
   }
 
   private async check(name: string, probe: () => Promise<void>): Promise<CheckStatus> {

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { ensureDataDir, generateSecret, OPERATOR_TOKEN_FILE, readSecretFile } from '../../config/index.js';
 import { APP_ROLE, bootstrapEmbeddedRoles, EMBEDDED_DATABASE, OWNER_ROLE } from '../roles.js';
 import { openDataDirToPostgresUser, runsPostgresAsOtherUser } from './data-dir-access.js';
-import { connectionUrl, EmbeddedPostgres, runningPostmaster } from './embedded-postgres.js';
+import { connectionUrl, runningPostmaster } from './embedded-postgres.js';
+import { type PostmasterRecord, recordOf, stopOrphanedPostmaster } from './orphaned-postmaster.js';
+import { SupervisedPostgres } from './supervised-postgres.js';
 
 /** Where the cluster lives inside TENANTRY_DATA_DIR. */
 export const CLUSTER_DIR = 'postgres';
@@ -18,11 +20,13 @@ export interface ClusterState {
   readonly appPassword: string;
   /** The port of the last start; tried first next time, so tools that read this file find it. */
   readonly port?: number;
+  /** Which postmaster the last start ran, and which process ran it: tells an orphan (orphaned-postmaster.ts). */
+  readonly postmaster?: PostmasterRecord;
 }
 
 export interface EmbeddedCluster {
   /** The server this process started; undefined when it attached to one another process runs. */
-  readonly server: EmbeddedPostgres | undefined;
+  readonly server: SupervisedPostgres | undefined;
   readonly ownerUrl: string;
   readonly appUrl: string;
 }
@@ -31,21 +35,26 @@ export interface EmbeddedCluster {
  * The embedded default (DESIGN.md §3): a Postgres cluster in
  * `<dataDir>/postgres`, its database `tenantry` owned by `tenantry_owner`,
  * and the role `tenantry_app` that queries run as. A second start reuses all
- * of it.
+ * of it. A postmaster left running by a Tenantry process that was killed is
+ * stopped first (orphaned-postmaster.ts); one that dies while this process
+ * runs is restarted (supervised-postgres.ts).
  */
 export async function startEmbeddedCluster(dataDir: string, logger: Logger): Promise<EmbeddedCluster> {
   await ensureDataDir(dataDir);
   if (runsPostgresAsOtherUser()) await openDataDirToPostgresUser(dataDir, isDataDirEntry, logger);
   const clusterDir = path.join(dataDir, CLUSTER_DIR);
   const state = await loadClusterState(dataDir, clusterDir);
-  const server = await EmbeddedPostgres.start({
+  await stopOrphanedPostmaster(clusterDir, state.postmaster, logger);
+  const server = await SupervisedPostgres.start({
     clusterDir,
     superuserPassword: state.superuserPassword,
     preferredPort: state.port,
     logger,
+    // Recorded before anything else can fail, so a process killed from here on leaves a known orphan.
+    onStarted: async (started) =>
+      writeClusterState(dataDir, { ...state, port: started.port, postmaster: await recordOf(started.pid) }),
   });
   try {
-    await writeClusterState(dataDir, { ...state, port: server.port });
     await bootstrapEmbeddedRoles(server.superuserUrl(), {
       owner: state.ownerPassword,
       app: state.appPassword,

@@ -17,6 +17,23 @@ export interface EmbeddedPostgresOptions {
   readonly logger: Logger;
   /** Extra `postgres` settings, e.g. `['-c', 'fsync=off']` for throwaway test clusters. */
   readonly postgresFlags?: readonly string[];
+  /**
+   * Listen on exactly this port or fail (a restart: the pools' connection
+   * strings name it). Without it, `preferredPort` or any free one.
+   */
+  readonly requiredPort?: number;
+  /**
+   * Called when Postgres exits without being told to by stop(): a crash, a
+   * kill, or a shutdown someone else asked for (exit code 0). Without it, the
+   * exit is only logged.
+   */
+  readonly onUnexpectedExit?: (exit: PostmasterExit) => void;
+}
+
+/** How the postmaster process ended. */
+export interface PostmasterExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
 }
 
 export const EMBEDDED_SUPERUSER = 'postgres';
@@ -28,9 +45,12 @@ export class ClusterInUseError extends Error {
   constructor(
     readonly clusterDir: string,
     readonly pid: number,
+    /** Why it is not ours to stop, when we looked (see orphaned-postmaster.ts). */
+    readonly reason?: string,
   ) {
     super(
-      `An embedded Postgres (pid ${pid}) already runs on ${clusterDir}: another Tenantry process probably ` +
+      `An embedded Postgres (pid ${pid}) already runs on ${clusterDir}` +
+        `${reason ? ` (${reason})` : ''}: another Tenantry process probably ` +
         'uses the same TENANTRY_DATA_DIR. Stop it, or give this process another TENANTRY_DATA_DIR.',
     );
     this.name = 'ClusterInUseError';
@@ -44,6 +64,8 @@ export class ClusterInUseError extends Error {
  */
 export class EmbeddedPostgres {
   private stopping: Promise<void> | undefined;
+  /** The postmaster's process id (the first line of its postmaster.pid). */
+  readonly pid: number;
 
   private constructor(
     private readonly server: EmbeddedPostgresLib,
@@ -52,13 +74,21 @@ export class EmbeddedPostgres {
     readonly port: number,
     private readonly superuserPassword: string,
     private readonly logger: Logger,
+    onUnexpectedExit: EmbeddedPostgresOptions['onUnexpectedExit'],
   ) {
+    this.pid = child.pid!;
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
+      if (onUnexpectedExit) onUnexpectedExit({ code, signal });
       // Exit code 0: it was told to shut down, e.g. by a Ctrl-C that reached the whole process group.
-      if (code === 0) logger.info('embedded Postgres shut down on a signal of its own');
+      else if (code === 0) logger.info('embedded Postgres shut down on a signal of its own');
       else logger.error({ code, signal }, 'embedded Postgres exited unexpectedly');
     });
+  }
+
+  /** Whether the postmaster process has exited. */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
   /** Initialises the cluster if it is new, then starts it. */
@@ -73,7 +103,7 @@ export class EmbeddedPostgres {
     let lastError: unknown;
     let port = options.preferredPort;
     for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
-      port = await findFreePort(port);
+      port = options.requiredPort ?? (await findFreePort(port));
       const relay = new PostgresLogRelay(logger);
       const server = new Library({
         databaseDir: clusterDir,
@@ -104,12 +134,24 @@ export class EmbeddedPostgres {
         await server.start();
         const child = childOf(server);
         logger.info({ port, clusterDir }, 'embedded Postgres started');
-        return new EmbeddedPostgres(server, child, clusterDir, port, options.superuserPassword, logger);
+        return new EmbeddedPostgres(
+          server,
+          child,
+          clusterDir,
+          port,
+          options.superuserPassword,
+          logger,
+          options.onUnexpectedExit,
+        );
       } catch (error) {
         // The package rejects with nothing when Postgres exits during start: the log says why.
         lastError = error ?? new Error(relay.recent() || 'postgres exited during start');
         // No stop(): Postgres has exited, and the package's stop() would wait for an exit already past.
-        if (!/could not bind|already in use/i.test(relay.recent())) break;
+        // Another process won a race to start this cluster (Postgres' own lock file stopped this one).
+        const winner = await runningPostmaster(clusterDir);
+        if (winner) throw new ClusterInUseError(clusterDir, winner.pid);
+        if (options.requiredPort !== undefined || !/could not bind|already in use/i.test(relay.recent()))
+          break;
         logger.warn({ port }, 'port taken before the embedded Postgres could bind it; trying another');
         port = undefined;
       }
@@ -133,7 +175,7 @@ export class EmbeddedPostgres {
 
   private async stopOnce(): Promise<void> {
     // The package waits for an 'exit' that already happened if Postgres died first: skip it then.
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (this.exited) return;
     const escalate = setTimeout(() => {
       this.logger.warn('embedded Postgres ignored the fast shutdown; sending an immediate shutdown');
       this.child.kill('SIGQUIT');
