@@ -85,6 +85,9 @@ describe('listVisibleChats', () => {
     expect(first).toEqual({
       id: visible[0],
       title: 'Renamed',
+      // No users row in this harness: display names are null until the users read model has one.
+      owner: { id: olga, displayName: null },
+      createdBy: { id: olga, displayName: null },
       rootChatId: visible[0],
       parentChatId: null,
       workspaceId: null,
@@ -111,5 +114,22 @@ describe('listVisibleChats', () => {
     expect(inWs[1]).toMatchObject({ rootChatId: root, parentChatId: root, workspaceId: ws });
     const everything = (await allPages(s, olga, 10)).flatMap((page) => page.items.map((item) => item.id));
     expect(everything).toEqual([root, sub, outside]);
+  });
+
+  it("shows a sub-chat's owner as its root's owner, and its creator as createdBy", async () => {
+    const s = new AccessScenario(harness);
+    const [olga, adam] = [randomUUID(), randomUUID()];
+    await s.orgCreated(olga);
+    await s.memberAdded(adam, 'admin');
+    const root = await s.chatCreated(olga);
+    const sub = await s.chatCreated(adam, { parentChatId: root });
+    const subSub = await s.chatCreated(adam, { parentChatId: sub });
+
+    const items = (await allPages(s, adam, 10)).flatMap((page) => page.items);
+    expect(items.map(({ id, owner, createdBy }) => [id, owner.id, createdBy.id])).toEqual([
+      [root, olga, olga],
+      [sub, olga, adam],
+      [subSub, olga, adam],
+    ]);
   });
 });

@@ -1,11 +1,15 @@
 import type pg from 'pg';
 import { isPermission, type Permission } from '../../libs/authz/policy.js';
-import { READ_MODEL_SCHEMA } from '../../libs/persistence/tenancy.js';
+// The chats read model, joined by primary key for what a list shows, as GET …/chats/{id} shows it.
+import {
+  CHAT_PEOPLE_SQL,
+  CHATS_TABLE,
+  type ChatPeopleRow,
+  peopleOf,
+  type UserSummary,
+} from '../chats/index.js';
 import { type Page, type PageRequest, toPage } from '../page.js';
 import { CHAT_ACCESS_TABLE } from './chat-access.schema.js';
-
-/** The chats read model (projections/chats), joined by primary key for what a list shows. */
-const CHATS_TABLE = `${READ_MODEL_SCHEMA}.chats`;
 
 export interface ChatAccess {
   /** In policy order; never empty. */
@@ -37,6 +41,9 @@ export async function getChatAccess(
 export interface VisibleChat {
   readonly id: string;
   readonly title: string;
+  /** The root's owner, on a sub-chat too (projections/chats `CHAT_PEOPLE_SQL`). */
+  readonly owner: UserSummary;
+  readonly createdBy: UserSummary;
   readonly rootChatId: string;
   readonly parentChatId: string | null;
   readonly workspaceId: string | null;
@@ -56,7 +63,8 @@ export interface VisibleChatsRequest {
 /**
  * The chats `userId` can see (any row grants at least `read`), oldest first,
  * keyed by their ChatCreated position. One index range scan of `chat_access`
- * (benchmark B5) joined by primary key to the chats read model, with the
+ * (benchmark B5) joined by primary key to the chats read model (the chat,
+ * its root for the owner) and to users for display names, with the
  * LIMIT after the join, so a page is full whenever more visible chats exist:
  * never truncated, whatever share of the org the user sees.
  */
@@ -75,20 +83,24 @@ export async function listVisibleChats(
     params.push(page.after);
     where.push(`a.created_position > $${params.length}`);
   }
-  const { rows } = await client.query<{
-    chat_id: string;
-    title: string;
-    root_chat_id: string;
-    parent_chat_id: string | null;
-    workspace_id: string | null;
-    created_at: Date | string;
-    permissions: string[];
-    created_position: string;
-  }>(
-    `SELECT a.chat_id, c.title, c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at,
+  const { rows } = await client.query<
+    ChatPeopleRow & {
+      chat_id: string;
+      title: string;
+      root_chat_id: string;
+      parent_chat_id: string | null;
+      workspace_id: string | null;
+      created_at: Date | string;
+      permissions: string[];
+      created_position: string;
+    }
+  >(
+    `SELECT a.chat_id, c.title, ${CHAT_PEOPLE_SQL.columns},
+            c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at,
             a.permissions, a.created_position
      FROM ${CHAT_ACCESS_TABLE} a
      JOIN ${CHATS_TABLE} c ON c.chat_id = a.chat_id AND c.org_id = a.org_id
+     ${CHAT_PEOPLE_SQL.joins}
      WHERE ${where.join(' AND ')} AND c.deleted_at IS NULL
      ORDER BY a.created_position
      LIMIT $3`,
@@ -101,6 +113,7 @@ export async function listVisibleChats(
     (row) => ({
       id: row.chat_id,
       title: row.title,
+      ...peopleOf(row),
       rootChatId: row.root_chat_id,
       parentChatId: row.parent_chat_id,
       workspaceId: row.workspace_id,

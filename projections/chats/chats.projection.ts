@@ -12,6 +12,7 @@ const schemaSql = `
     org_id           uuid        NOT NULL,
     chat_id          uuid        PRIMARY KEY,
     title            text        NOT NULL,
+    -- ChatCreated.ownerId: the creator. A tree's owner is its root's (chats.queries.ts CHAT_PEOPLE_SQL)
     owner_id         uuid        NOT NULL,
     root_chat_id     uuid        NOT NULL,
     parent_chat_id   uuid,

@@ -68,12 +68,32 @@ describe('getChat', () => {
       id: sub,
       title: 'Launch',
       owner: { id: owner.id, displayName: 'Olga Owner' },
+      createdBy: { id: owner.id, displayName: 'Olga Owner' },
       rootChatId: root,
       parentChatId: root,
       workspaceId: null,
       createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect(JSON.stringify(chat)).not.toContain(owner.email);
+  });
+
+  it("names the root's owner as a sub-chat's owner, at every depth, and its creator as createdBy", async () => {
+    const orgId = randomUUID();
+    const [ada, adam] = [await aUser('Ada'), await aUser('Adam Admin')];
+    const [root, sub, subSub] = [randomUUID(), randomUUID(), randomUUID()];
+    await given(orgId, root, created(orgId, root, ada.id));
+    await given(orgId, sub, created(orgId, sub, adam.id, { chatId: root, rootChatId: root }));
+    await given(orgId, subSub, created(orgId, subSub, adam.id, { chatId: sub, rootChatId: root }));
+
+    const people = async (chatId: string) => {
+      const chat = await h.read({ orgId }, (client) => getChat(client, orgId, chatId));
+      return { owner: chat?.owner, createdBy: chat?.createdBy };
+    };
+    const asAda = { id: ada.id, displayName: 'Ada' };
+    const asAdam = { id: adam.id, displayName: 'Adam Admin' };
+    expect(await people(root)).toEqual({ owner: asAda, createdBy: asAda });
+    expect(await people(sub)).toEqual({ owner: asAda, createdBy: asAdam });
+    expect(await people(subSub)).toEqual({ owner: asAda, createdBy: asAdam });
   });
 
   it('answers null for an id that is no chat, and for a chat of another org', async () => {

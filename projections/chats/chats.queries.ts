@@ -22,14 +22,54 @@ export interface UserSummary {
 export interface ChatView {
   readonly id: string;
   readonly title: string;
-  /** Whoever created this chat (on a sub-chat it grants nothing, libs/authz rule 2). */
+  /**
+   * The root's owner, on a sub-chat too: libs/authz rule 2 gives them
+   * everything on the tree (DESIGN.md §5 Chat).
+   */
   readonly owner: UserSummary;
+  /** Whoever created this chat: the owner on a root; on a sub-chat it grants nothing of its own. */
+  readonly createdBy: UserSummary;
   readonly rootChatId: string;
   readonly parentChatId: string | null;
   /** The root's workspace, on sub-chats too. */
   readonly workspaceId: string | null;
   /** ISO-8601. */
   readonly createdAt: string;
+}
+
+/**
+ * Who a chat of alias `c` (a row of the chats table) shows as its owner and
+ * its creator, in SQL for every query that shows a chat (one chat, the
+ * list): `columns` for the SELECT, `joins` after the FROM, and
+ * {@link peopleOf} to read them back.
+ *
+ * A row's `owner_id` is its `ChatCreated.ownerId`: the creator. The owner of
+ * a tree is the creator of its root (libs/authz rule 2), which no event
+ * changes, so the root row (`r`) holds it for every chat below. Joined
+ * rather than copied into each row, so rows already projected need no
+ * rebuild; the projection inserts a sub-chat only under a parent of the same
+ * tree, so the root row is there.
+ */
+export const CHAT_PEOPLE_SQL = {
+  columns: `r.owner_id AS owner_id, owner_user.display_name AS owner_display_name,
+            c.owner_id AS created_by_id, creator_user.display_name AS created_by_display_name`,
+  joins: `JOIN ${CHATS_TABLE} r ON r.org_id = c.org_id AND r.chat_id = c.root_chat_id
+          LEFT JOIN ${USERS_TABLE} owner_user ON owner_user.user_id = r.owner_id
+          LEFT JOIN ${USERS_TABLE} creator_user ON creator_user.user_id = c.owner_id`,
+} as const;
+
+export interface ChatPeopleRow {
+  readonly owner_id: string;
+  readonly owner_display_name: string | null;
+  readonly created_by_id: string;
+  readonly created_by_display_name: string | null;
+}
+
+export function peopleOf(row: ChatPeopleRow): { owner: UserSummary; createdBy: UserSummary } {
+  return {
+    owner: { id: row.owner_id, displayName: row.owner_display_name },
+    createdBy: { id: row.created_by_id, displayName: row.created_by_display_name },
+  };
 }
 
 export interface ChatAclView {
@@ -52,20 +92,20 @@ export async function getChat(
   orgId: string,
   chatId: string,
 ): Promise<ChatView | null> {
-  const { rows } = await client.query<{
-    chat_id: string;
-    title: string;
-    owner_id: string;
-    owner_display_name: string | null;
-    root_chat_id: string;
-    parent_chat_id: string | null;
-    workspace_id: string | null;
-    created_at: Date;
-  }>(
-    `SELECT c.chat_id, c.title, c.owner_id, u.display_name AS owner_display_name,
+  const { rows } = await client.query<
+    ChatPeopleRow & {
+      chat_id: string;
+      title: string;
+      root_chat_id: string;
+      parent_chat_id: string | null;
+      workspace_id: string | null;
+      created_at: Date;
+    }
+  >(
+    `SELECT c.chat_id, c.title, ${CHAT_PEOPLE_SQL.columns},
             c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at
      FROM ${CHATS_TABLE} c
-     LEFT JOIN ${USERS_TABLE} u ON u.user_id = c.owner_id
+     ${CHAT_PEOPLE_SQL.joins}
      WHERE c.org_id = $1 AND c.chat_id = $2 AND c.deleted_at IS NULL`,
     [orgId, chatId],
   );
@@ -74,7 +114,7 @@ export async function getChat(
   return {
     id: row.chat_id,
     title: row.title,
-    owner: { id: row.owner_id, displayName: row.owner_display_name },
+    ...peopleOf(row),
     rootChatId: row.root_chat_id,
     parentChatId: row.parent_chat_id,
     workspaceId: row.workspace_id,

@@ -1,2 +1,11 @@
 export { CHAT_ACL_ENTRIES_TABLE, CHATS_TABLE, chatsProjection } from './chats.projection.js';
-export { type ChatAclView, type ChatView, getChat, getChatAcl, type UserSummary } from './chats.queries.js';
+export {
+  CHAT_PEOPLE_SQL,
+  type ChatAclView,
+  type ChatPeopleRow,
+  type ChatView,
+  getChat,
+  getChatAcl,
+  peopleOf,
+  type UserSummary,
+} from './chats.queries.js';

@@ -22,6 +22,7 @@ describe('POST /v1/orgs/{org}/chats (DESIGN.md §5 Chat, §10)', () => {
         id,
         title: 'Launch',
         ownerId: w.alice.id,
+        createdById: w.alice.id,
         workspaceId: null,
         parentChatId: null,
         rootChatId: id,
@@ -159,8 +160,10 @@ describe('POST /v1/orgs/{org}/chats (DESIGN.md §5 Chat, §10)', () => {
       await w.share(root, { [w.bob.id]: 'editor' });
       const sub = await w.createChat(w.bob, { title: 'Sub', parentChatId: root });
       expect(sub.status).toBe(201);
+      // The root's owner owns the tree (DESIGN.md §5 rule 2); Bob created the sub-chat.
       expect(sub.body.chat).toMatchObject({
-        ownerId: w.bob.id,
+        ownerId: w.alice.id,
+        createdById: w.bob.id,
         parentChatId: root,
         rootChatId: root,
         workspaceId: ws,

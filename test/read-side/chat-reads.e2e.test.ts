@@ -100,6 +100,8 @@ describe('chat reads: GET …/chats, …/chats/{chatId}, …/messages, …/acl',
       expect(bob.find((item) => item.id === ids.wsSub)).toEqual({
         id: ids.wsSub,
         title: 'Workspace sub',
+        owner: { id: lw.alice.id, displayName: 'alice' },
+        createdBy: { id: lw.alice.id, displayName: 'alice' },
         rootChatId: ids.inWs,
         parentChatId: ids.inWs,
         workspaceId: ws,
@@ -185,6 +187,7 @@ describe('chat reads: GET …/chats, …/chats/{chatId}, …/messages, …/acl',
           id: root,
           title: 'Roadmap',
           owner: { id: w.alice.id, displayName: 'alice' },
+          createdBy: { id: w.alice.id, displayName: 'alice' },
           rootChatId: root,
           parentChatId: null,
           workspaceId: ws,
@@ -204,12 +207,14 @@ describe('chat reads: GET …/chats, …/chats/{chatId}, …/messages, …/acl',
         expect(other.body.chat.permissions).toEqual(permissions);
         seen.push(other);
       }
-      // A sub-chat: the root's workspace; its creator owns it, but that grants nothing (rule 2).
+      // A sub-chat: the root's workspace, and the root's owner, who holds every right on the tree
+      // (rule 2); its creator is createdBy, which grants nothing of its own.
       const subAnswer = await get(w.dave, w.path(sub));
       expect(subAnswer.body.chat).toEqual({
         id: sub,
         title: 'Details',
-        owner: { id: w.dave.id, displayName: 'dave' },
+        owner: { id: w.alice.id, displayName: 'alice' },
+        createdBy: { id: w.dave.id, displayName: 'dave' },
         rootChatId: root,
         parentChatId: root,
         workspaceId: ws,

@@ -7,6 +7,7 @@ import {
   DataDirNotReachableError,
   assertReachableByPostgresUser,
 } from '../../libs/persistence/embedded/data-dir-access.js';
+import { startEmbeddedCluster } from '../../libs/persistence/embedded/embedded-cluster.js';
 import {
   APP_ROLE,
   CLUSTER_DIR,
@@ -191,5 +192,84 @@ describe('the data dir check', () => {
       logger: silent,
     });
     await expect(start).rejects.toThrow(DataDirNotReachableError);
+  });
+});
+
+/**
+ * A data dir made by `mktemp -d` (mode 0700), as root: Postgres runs as the
+ * `postgres` OS user, which could not enter it. Only as root does that happen.
+ */
+(process.getuid?.() === 0 ? describe : describe.skip)('a data dir of mode 0700, as root', () => {
+  let root: string;
+  const lines: Array<{ msg: string; dataDir?: string; mode?: string; previousMode?: string }> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  const opened = (dir: string) =>
+    lines.filter((line) => line.dataDir === dir && /traversable/.test(line.msg));
+
+  beforeAll(async () => {
+    root = await tempRoot();
+  });
+  afterAll(async () => {
+    await fs.rm(root, { recursive: true, force: true });
+  });
+
+  async function privateDir(name: string, files: readonly string[] = []): Promise<string> {
+    const dir = path.join(root, name);
+    await fs.mkdir(dir, { mode: 0o700 });
+    await fs.chmod(dir, 0o700);
+    for (const file of files) await fs.writeFile(path.join(dir, file), 'x\n', { mode: 0o600 });
+    return dir;
+  }
+
+  it('is made traversable (0711) when empty and ours, says so in the log, and the cluster starts', async () => {
+    const dataDir = await privateDir('fresh');
+    const cluster = await startEmbeddedCluster(dataDir, logger);
+    try {
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o711);
+      expect(opened(dataDir)).toEqual([
+        expect.objectContaining({ previousMode: '0700', mode: '0711', level: 30 }),
+      ]);
+    } finally {
+      await cluster.server?.stop();
+    }
+  });
+
+  it('is made traversable when it holds only what Tenantry put there (the operator token)', async () => {
+    const dataDir = await privateDir('token-only', ['operator-token']);
+    const cluster = await startEmbeddedCluster(dataDir, logger);
+    try {
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o711);
+      expect(opened(dataDir)).toHaveLength(1);
+    } finally {
+      await cluster.server?.stop();
+    }
+  });
+
+  it('is left alone, with the error naming it, when it holds anything else', async () => {
+    const dataDir = await privateDir('with-notes', ['operator-token', 'notes.txt']);
+    const error = await startEmbeddedCluster(dataDir, logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataDirNotReachableError);
+    expect(error).toMatchObject({ directory: dataDir });
+    expect((error as Error).message).toContain(`chmod o+x ${dataDir}`);
+    expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+    expect(opened(dataDir)).toEqual([]);
+  });
+
+  it('is left alone, with the error naming it, when another user owns it', async () => {
+    const dataDir = await privateDir('theirs');
+    await fs.chown(dataDir, 4242, 4242);
+    const error = await startEmbeddedCluster(dataDir, logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataDirNotReachableError);
+    expect(error).toMatchObject({ directory: dataDir });
+    expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+  });
+
+  it('never opens a parent: an empty data dir under a 0700 parent still fails, naming the parent', async () => {
+    const parent = await privateDir('locked-parent');
+    const dataDir = path.join(parent, 'data');
+    const error = await startEmbeddedCluster(dataDir, logger).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataDirNotReachableError);
+    expect(error).toMatchObject({ directory: parent });
+    expect((await fs.stat(parent)).mode & 0o777).toBe(0o700);
   });
 });

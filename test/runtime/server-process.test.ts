@@ -119,6 +119,88 @@ describe('npm start with no configuration (the embedded default)', () => {
   });
 });
 
+describe("a sub-chat over the running service: the root's owner owns it, createdBy names its creator", () => {
+  it('answers so to POST, GET …/chats/{id} and the list', async () => {
+    const server = run('api', [], { TENANTRY_DATA_DIR: path.join(root, 'sub-chats'), PORT: '0' });
+    const { url, token: operator } = await started(server);
+    let position: string | undefined;
+    const call = async (method: string, route: string, token: string, body?: unknown) => {
+      const response = await fetch(`${url}${route}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(position ? { 'x-consistency-token': position } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      position = response.headers.get('x-consistency-token') ?? position;
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const register = async (displayName: string) => {
+      const email = `${displayName.toLowerCase()}@example.com`;
+      const answer = await call('POST', '/v1/users', operator, { email, displayName });
+      expect(answer.status).toBe(201);
+      return { id: answer.body.user.id as string, token: answer.body.token as string };
+    };
+    const [ada, adam] = [await register('Ada'), await register('Adam')];
+    const org = await call('POST', '/v1/orgs', ada.token, { slug: 'acme', name: 'Acme' });
+    expect(org.status).toBe(201);
+    expect((await call('PUT', `/v1/orgs/acme/members/${adam.id}`, ada.token, { role: 'admin' })).status).toBe(
+      201,
+    );
+    const rootChat = await call('POST', '/v1/orgs/acme/chats', ada.token, { title: "Ada's" });
+    const sub = await call('POST', '/v1/orgs/acme/chats', adam.token, {
+      title: "Adam's, under Ada's",
+      parentChatId: rootChat.body.chat.id,
+    });
+    expect(sub.status).toBe(201);
+    expect(sub.body.chat).toMatchObject({ ownerId: ada.id, createdById: adam.id });
+
+    const shown = await call('GET', `/v1/orgs/acme/chats/${sub.body.chat.id}`, adam.token);
+    expect(shown.status).toBe(200);
+    expect(shown.body.chat).toMatchObject({
+      owner: { id: ada.id, displayName: 'Ada' },
+      createdBy: { id: adam.id, displayName: 'Adam' },
+    });
+    const listed = await call('GET', '/v1/orgs/acme/chats', ada.token);
+    expect(listed.body.items.map((item: any) => [item.owner.id, item.createdBy.id])).toEqual([
+      [ada.id, ada.id],
+      [ada.id, adam.id],
+    ]);
+    expect(JSON.stringify([sub.body, shown.body, listed.body])).not.toContain('@');
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+});
+
+// Only as root does Postgres run as another OS user, which `mktemp -d`'s mode 0700 would shut out.
+(process.getuid?.() === 0 ? describe : describe.skip)(
+  'npm start with TENANTRY_DATA_DIR=$(mktemp -d), as root',
+  () => {
+    it('makes the fresh directory traversable (0711), says so in the log, and serves', async () => {
+      const dataDir = await fs.mkdtemp(path.join(root, 'mktemp-'));
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o700);
+      const server = run('api', [], { TENANTRY_DATA_DIR: dataDir, PORT: '0' });
+      const { url } = await started(server);
+      expect((await fs.stat(dataDir)).mode & 0o777).toBe(0o711);
+      const logs = server.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { msg: string; dataDir?: string; mode?: string });
+      expect(logs).toContainEqual(
+        expect.objectContaining({ msg: expect.stringContaining('traversable'), dataDir, mode: '0711' }),
+      );
+      expect(await readyWithin(url, 15_000)).toBe(200);
+
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      expect(await postgresProcesses(dataDir)).toEqual([]);
+    });
+  },
+);
+
 describe('the CLI without a token to show', () => {
   it('says where the token comes from when the environment sets it', async () => {
     const token = 'operator-token-set-in-the-environment-000000';

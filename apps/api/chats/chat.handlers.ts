@@ -15,12 +15,31 @@ import {
 } from '../../../libs/domain/chat/chat.commands.js';
 import { chatDecider } from '../../../libs/domain/chat/chat.decider.js';
 import { type ChatEvent } from '../../../libs/domain/chat/chat.events.js';
-import { type ChatState } from '../../../libs/domain/chat/chat.state.js';
+import { type ChatState, isRootChat } from '../../../libs/domain/chat/chat.state.js';
 import { streams } from '../../../libs/domain/streams.js';
 import { OrgResolver } from '../organizations/org-resolver.js';
 import { type ChatFacts, ChatFactsLoader } from './chat-facts.loader.js';
 
-export type ChatOutcome = CommandOutcome<ChatEvent, ChatState>;
+/**
+ * A chat command's outcome, with the owner of the chat's tree: what the
+ * answer shows as `ownerId` (DESIGN.md §5: a sub-chat's owner is its
+ * root's, whose ownership grants everything on the tree). The chat's own
+ * `ownerId` is its creator.
+ */
+export interface ChatOutcome extends CommandOutcome<ChatEvent, ChatState> {
+  readonly treeOwnerId: string;
+}
+
+/**
+ * The root's owner, from the root the last attempt decided on (the chat
+ * itself on a root). No event changes a chat's owner, so it is the owner now.
+ */
+function treeOwnerOf(outcome: CommandOutcome<ChatEvent, ChatState>, root: ChatState | null): ChatOutcome {
+  const { state } = outcome;
+  const tree = state.status !== 'absent' && isRootChat(state) ? state : root;
+  if (!tree || tree.status === 'absent') throw new Error('a chat command succeeded without its root');
+  return { ...outcome, treeOwnerId: tree.ownerId };
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -59,7 +78,8 @@ export class CreateChatHandler implements ICommandHandler<CreateChatCommand> {
     const orgId = await this.orgs.orgIdOf(org);
     const chatId = randomUUID();
     const { workspaceId, parentChatId } = request;
-    return executeCommand(this.aggregates, {
+    let root: ChatState | null = null;
+    const outcome = await executeCommand(this.aggregates, {
       decider: chatDecider,
       streamName: streams.chat(orgId, chatId),
       command: async (): Promise<CreateChat> => {
@@ -67,6 +87,7 @@ export class CreateChatHandler implements ICommandHandler<CreateChatCommand> {
           this.orgs.activeOrgFor(orgId, context.actorId),
           this.placement(orgId, workspaceId, parentChatId),
         ]);
+        root = placement.parent?.root ?? null;
         return {
           type: 'CreateChat',
           actorId: context.actorId,
@@ -79,6 +100,7 @@ export class CreateChatHandler implements ICommandHandler<CreateChatCommand> {
       context,
       orgId,
     });
+    return treeOwnerOf(outcome, root);
   }
 
   /** The parent with its tree, and the workspace: the parent root's, or the one named. */
@@ -128,7 +150,8 @@ export class ChangeChatHandler implements ICommandHandler<ChangeChatCommand> {
   async execute({ org, chatId, change, context }: ChangeChatCommand): Promise<ChatOutcome> {
     const orgId = await this.orgs.orgIdOf(org);
     const groupIds = change.type === 'ChangeChatAcl' ? Object.keys(change.change.groups) : [];
-    return executeCommand(this.aggregates, {
+    let root: ChatState | null = null;
+    const outcome = await executeCommand(this.aggregates, {
       decider: chatDecider,
       streamName: streams.chat(orgId, chatId),
       command: async (state): Promise<ChatCommand> => {
@@ -136,10 +159,12 @@ export class ChangeChatHandler implements ICommandHandler<ChangeChatCommand> {
           this.orgs.activeOrgFor(orgId, context.actorId),
           this.facts.factsFor(orgId, state, groupIds),
         ]);
+        root = facts.root;
         return { ...change, actorId: context.actorId, org: activeOrg, ...facts };
       },
       context,
       orgId,
     });
+    return treeOwnerOf(outcome, root);
   }
 }

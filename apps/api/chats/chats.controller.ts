@@ -9,7 +9,6 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { type CommandContext } from '../../../libs/command-runtime/index.js';
-import { type ChatState } from '../../../libs/domain/chat/chat.state.js';
 import { Command } from '../http/command-context.decorator.js';
 import { CommandResponse } from '../http/command-response.js';
 import { UuidParamPipe } from '../http/uuid-param.pipe.js';
@@ -55,7 +54,7 @@ export class ChatsController {
         context,
       ),
     );
-    return CommandResponse.created(outcome.position, { chat: chatView(outcome.state) });
+    return CommandResponse.created(outcome.position, { chat: chatView(outcome) });
   }
 
   /** Renaming to the current title answers 200 and appends nothing (after the same checks). */
@@ -68,7 +67,7 @@ export class ChatsController {
     @Command() context: CommandContext,
   ) {
     const outcome = await this.change(org, chatId, { type: 'RenameChat', title: body.title }, context);
-    return new CommandResponse(outcome.position, { chat: chatView(outcome.state) });
+    return new CommandResponse(outcome.position, { chat: chatView(outcome) });
   }
 
   /** Deleting a root takes its sub-chats with it: they are missing (404) from then on. */
@@ -142,8 +141,9 @@ export class ChatsController {
   }
 }
 
-function chatView(state: ChatState): ChatView {
+/** A sub-chat's owner is its root's (DESIGN.md §5 Chat); `createdById` names who created it. */
+function chatView({ state, treeOwnerId }: ChatOutcome): ChatView {
   if (state.status !== 'active') throw new Error('a chat command answered with no chat');
-  const { chatId, title, ownerId, workspaceId, parentChatId, rootChatId } = state;
-  return { id: chatId, title, ownerId, workspaceId, parentChatId, rootChatId };
+  const { chatId, title, ownerId: createdById, workspaceId, parentChatId, rootChatId } = state;
+  return { id: chatId, title, ownerId: treeOwnerId, createdById, workspaceId, parentChatId, rootChatId };
 }

@@ -86,7 +86,9 @@ export class ChangeChatAclDto {
 export class ChatView {
   @ApiProperty() id!: string;
   @ApiProperty() title!: string;
-  @ApiProperty({ description: 'The creator' }) ownerId!: string;
+  @ApiProperty({ description: "The root's owner (a sub-chat's too), who holds every right on the tree" })
+  ownerId!: string;
+  @ApiProperty({ description: 'Who created this chat: the owner on a root' }) createdById!: string;
   @ApiProperty({ type: String, nullable: true, description: "The root's workspace, on sub-chats too" })
   workspaceId!: string | null;
   @ApiProperty({ type: String, nullable: true }) parentChatId!: string | null;

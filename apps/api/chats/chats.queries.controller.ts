@@ -27,12 +27,15 @@ import { ReadModels } from '../read-side/read-side.js';
 export class ChatsQueriesController {
   constructor(private readonly readModels: ReadModels) {}
 
-  /** Chats the caller can read, oldest first, each with the caller's permissions. */
+  /**
+   * Chats the caller can read, oldest first, each with its owner and creator
+   * as GET …/chats/{chatId} shows them, and the caller's permissions.
+   */
   @Get()
   @ApiQuery({ name: 'workspaceId', required: false })
   @ApiOkResponse({
     description:
-      '`{ items: [{ id, title, rootChatId, parentChatId, workspaceId, createdAt, permissions }], nextCursor }`',
+      '`{ items: [{ id, title, owner: { id, displayName }, createdBy: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions }], nextCursor }`',
   })
   async list(
     @Param('org') org: string,
@@ -48,11 +51,15 @@ export class ChatsQueriesController {
     );
   }
 
-  /** The chat with its owner's display name (never the email) and the caller's permissions. */
+  /**
+   * The chat with its owner (the root's owner, on a sub-chat too: DESIGN.md
+   * §5) and its creator, by display name (never the email), and the
+   * caller's permissions.
+   */
   @Get(':chatId')
   @ApiOkResponse({
     description:
-      '`{ chat: { id, title, owner: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions, writeBlocked } }`',
+      "`{ chat: { id, title, owner: { id, displayName }, createdBy: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions, writeBlocked } }`; `owner` is the root's owner, `createdBy` who created this chat",
   })
   async get(
     @Param('org') org: string,

@@ -11,7 +11,8 @@ export interface ChatSubject {
  * `workspaceId` is the root's workspace on a sub-chat too (it belongs there,
  * DESIGN.md §5), so lists filtered by workspace need no walk up the tree.
  * `ownerId` is the creator; on a sub-chat it grants nothing (libs/authz rule 2
- * counts the root's owner only) but the read side shows it.
+ * counts the root's owner only): the read side shows it as `createdBy`, and
+ * the root's `ownerId` as the sub-chat's owner (DESIGN.md §5 Chat).
  */
 export type ChatCreated = DomainEvent<
   'ChatCreated',

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { Logger } from 'pino';
 
 /** Postgres refuses to run as root: then it runs as the `postgres` OS user instead. */
 export function runsPostgresAsOtherUser(): boolean {
@@ -42,6 +43,44 @@ export async function assertReachableByPostgresUser(clusterDir: string): Promise
     }
     if (!canTraverse(stat, ids)) throw new DataDirNotReachableError(directory, stat.mode, clusterDir);
   }
+}
+
+/**
+ * Opens the data directory to the `postgres` OS user (mode 0711: traverse,
+ * not list) when it cannot get through and the directory is plainly ours:
+ * owned by the user running the service, and holding nothing but what
+ * Tenantry puts there (`isOwnEntry`). `mktemp -d` makes 0700 directories,
+ * and someone who points TENANTRY_DATA_DIR at a fresh one asked for a
+ * directory of our own, as `./.data` is. Anything else (a directory of
+ * another user, or one holding other files) is left as it is: then
+ * {@link assertReachableByPostgresUser} names it and the fix. Parents are
+ * never changed.
+ *
+ * @returns true when it changed the mode (and logged so)
+ */
+export async function openDataDirToPostgresUser(
+  dataDir: string,
+  isOwnEntry: (name: string) => boolean,
+  logger: Logger,
+): Promise<boolean> {
+  const directory = path.resolve(dataDir);
+  const stat = await fs.stat(directory);
+  if (canTraverse(stat, await postgresUserIds())) return false;
+  if (stat.uid !== process.getuid?.()) return false;
+  const foreign = (await fs.readdir(directory)).filter((name) => !isOwnEntry(name));
+  if (foreign.length > 0) return false;
+  // Only the execute bits are added: a 0700 directory becomes 0711, and nobody gains the right to list it.
+  const mode = (stat.mode & 0o777) | 0o011;
+  await fs.chmod(directory, mode);
+  logger.info(
+    { dataDir: directory, previousMode: octal(stat.mode), mode: octal(mode) },
+    'made the data directory traversable for the postgres OS user, which runs the embedded Postgres',
+  );
+  return true;
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, '0');
 }
 
 interface UserIds {

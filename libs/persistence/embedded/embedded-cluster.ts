@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ensureDataDir, generateSecret, readSecretFile } from '../../config/index.js';
+import { ensureDataDir, generateSecret, OPERATOR_TOKEN_FILE, readSecretFile } from '../../config/index.js';
 import { APP_ROLE, bootstrapEmbeddedRoles, EMBEDDED_DATABASE, OWNER_ROLE } from '../roles.js';
+import { openDataDirToPostgresUser, runsPostgresAsOtherUser } from './data-dir-access.js';
 import { connectionUrl, EmbeddedPostgres, runningPostmaster } from './embedded-postgres.js';
 
 /** Where the cluster lives inside TENANTRY_DATA_DIR. */
@@ -34,6 +35,7 @@ export interface EmbeddedCluster {
  */
 export async function startEmbeddedCluster(dataDir: string, logger: Logger): Promise<EmbeddedCluster> {
   await ensureDataDir(dataDir);
+  if (runsPostgresAsOtherUser()) await openDataDirToPostgresUser(dataDir, isDataDirEntry, logger);
   const clusterDir = path.join(dataDir, CLUSTER_DIR);
   const state = await loadClusterState(dataDir, clusterDir);
   const server = await EmbeddedPostgres.start({
@@ -57,6 +59,19 @@ export async function startEmbeddedCluster(dataDir: string, logger: Logger): Pro
     ownerUrl: connectionUrl(OWNER_ROLE, state.ownerPassword, server.port, EMBEDDED_DATABASE),
     appUrl: connectionUrl(APP_ROLE, state.appPassword, server.port, EMBEDDED_DATABASE),
   };
+}
+
+/**
+ * What Tenantry itself keeps in a data directory: the cluster, its state file
+ * (and the temporary file it is written through), and the operator token.
+ */
+export function isDataDirEntry(name: string): boolean {
+  return (
+    name === CLUSTER_DIR ||
+    name === CLUSTER_STATE_FILE ||
+    name === OPERATOR_TOKEN_FILE ||
+    (name.startsWith(`${CLUSTER_STATE_FILE}.`) && name.endsWith('.tmp'))
+  );
 }
 
 /**

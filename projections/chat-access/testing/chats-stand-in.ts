@@ -1,13 +1,15 @@
-import { READ_MODEL_SCHEMA, tenantTableSql } from '../../../libs/persistence/tenancy.js';
+import { platformTableSql, READ_MODEL_SCHEMA, tenantTableSql } from '../../../libs/persistence/tenancy.js';
 import { type ProjectedEvent, type Projection } from '../../../libs/projection-runtime/projection.js';
 
 /**
  * Test support (imported by tests only): a stand-in for the chats read model
  * (projections/chats) with the columns `listVisibleChats` joins, filled from
- * the same events by a tiny projection. The table is created only where it
- * is missing, so a test that installs the real chats projection keeps its own.
+ * the same events by a tiny projection, and an empty users table for the
+ * display names it joins (they show as null). Tables are created only where
+ * missing, so a test that installs the real projections keeps its own.
  */
 const CHATS = `${READ_MODEL_SCHEMA}.chats`;
+const USERS = `${READ_MODEL_SCHEMA}.users`;
 
 export const chatsStandIn: Projection = {
   name: 'chat-access-test-chats',
@@ -30,8 +32,12 @@ export const chatsStandIn: Projection = {
         );
         ${tenantTableSql(CHATS)}
       END IF;
+      IF to_regclass('${USERS}') IS NULL THEN
+        CREATE TABLE ${USERS} (user_id uuid PRIMARY KEY, display_name text NOT NULL);
+        ${platformTableSql(USERS)}
+      END IF;
     END $stand_in$;`,
-  tables: [CHATS],
+  tables: [CHATS, USERS],
   async apply(client, event: ProjectedEvent) {
     const data = event.data as Record<string, string | null>;
     switch (event.type) {

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type HistoryManifest } from '../generate/history.js';
+import { type BenchEnvironment } from '../support/environment.js';
+import { withEventLoopDelay } from '../support/measure.js';
+import { figure, type Figure } from './figure.js';
+
+const LOAD_CHILD = fileURLToPath(new URL('../load-child.js', import.meta.url));
+
+export interface HttpBench {
+  readonly env: BenchEnvironment;
+  readonly manifest: HistoryManifest;
+  /** The service under test: this process, listening here. */
+  readonly baseUrl: string;
+  readonly seconds: number;
+}
+
+async function runLoad<T>(env: BenchEnvironment, job: object): Promise<T> {
+  const child = spawn(process.execPath, [LOAD_CHILD, JSON.stringify(job)], {
+    env: env.childEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stdout = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`the load child exited with ${code}`);
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+interface AutocannonResult {
+  readonly requestsPerSecond: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p99Ms: number;
+}
+
+/** B8: GET of a chat under 64 connections, beside GET /health on the same server. */
+export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
+  const org = bench.manifest.largest;
+  const token = bench.manifest.tokens.get(org.ownerId)!;
+  const chatId = org.writableChatIds[0]!;
+  const load = (url: string) =>
+    runLoad<AutocannonResult>(bench.env, {
+      kind: 'autocannon',
+      url,
+      headers: { authorization: `Bearer ${token}` },
+      connections: 64,
+      seconds: bench.seconds,
+    });
+  const [chat, eventLoop] = await withEventLoopDelay(() =>
+    load(`${bench.baseUrl}/v1/orgs/${org.orgId}/chats/${chatId}`),
+  );
+  const health = await load(`${bench.baseUrl}/health`);
+  return figure({
+    id: 'B8',
+    name: 'HTTP GET /v1/orgs/{org}/chats/{id}, 64 connections',
+    value: chat.requestsPerSecond,
+    unit: 'requests/s',
+    baselineName: 'GET /health on the same server, 64 connections',
+    baseline: health.requestsPerSecond,
+    target: { kind: 'ratioAtLeast', ratio: 0.5 },
+    alsoMet: chat.errors === 0,
+    eventLoop,
+    details: {
+      errors: chat.errors,
+      p99Ms: chat.p99Ms,
+      healthErrors: health.errors,
+      healthP99Ms: health.p99Ms,
+    },
+  });
+}
+
+interface FreshnessResult {
+  readonly sent: number;
+  readonly achievedRate: number;
+  readonly errors: number;
+  readonly errorSamples: string[];
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+  readonly maxMs: number | null;
+}
+
+/** B6: acknowledgement → visible to queries, at a steady 1,000 commands/s over HTTP. */
+export async function freshness(bench: HttpBench): Promise<Figure> {
+  const org = bench.manifest.largest;
+  const rate = 1_000;
+  const [result, eventLoop] = await withEventLoopDelay(() =>
+    runLoad<FreshnessResult>(bench.env, {
+      kind: 'freshness',
+      baseUrl: bench.baseUrl,
+      org: org.orgId,
+      chatIds: org.writableChatIds.slice(0, 200),
+      token: bench.manifest.tokens.get(org.ownerId)!,
+      rate,
+      seconds: bench.seconds,
+    }),
+  );
+  return figure({
+    id: 'B6',
+    name: `freshness: command acknowledged → visible to queries, at ${rate} commands/s offered (p99)`,
+    value: result.p99Ms ?? Number.POSITIVE_INFINITY,
+    unit: 'ms',
+    baselineName: 'none (the goal is absolute)',
+    baseline: null,
+    target: { kind: 'valueAtMost', value: 100 },
+    alsoMet: result.errors === 0 && result.achievedRate >= rate * 0.95,
+    eventLoop,
+    details: { ...result },
+  });
+}

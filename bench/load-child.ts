@@ -1,0 +1,113 @@
+/**
+ * The HTTP load of B6 and B8, in a process of its own so that the load
+ * generator's work never shows up in the service's event loop or CPU. Takes
+ * one JSON job as its argument and prints one JSON result line.
+ */
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+
+interface AutocannonJob {
+  readonly kind: 'autocannon';
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly connections: number;
+  readonly seconds: number;
+}
+
+interface FreshnessJob {
+  readonly kind: 'freshness';
+  readonly baseUrl: string;
+  readonly org: string;
+  readonly chatIds: readonly string[];
+  readonly token: string;
+  readonly rate: number;
+  readonly seconds: number;
+}
+
+/**
+ * Past this many unanswered commands the offered rate is not reached and the
+ * run says so (achievedRate), rather than queueing thousands of requests
+ * that only measure the queue.
+ */
+const MAX_IN_FLIGHT = 256;
+
+const job = JSON.parse(process.argv[2]!) as AutocannonJob | FreshnessJob;
+const result = job.kind === 'autocannon' ? await runAutocannon(job) : await runFreshness(job);
+process.stdout.write(`${JSON.stringify(result)}\n`);
+
+async function runAutocannon(job: AutocannonJob) {
+  const out = await autocannon({
+    url: job.url,
+    headers: job.headers,
+    connections: job.connections,
+    duration: job.seconds,
+  });
+  return {
+    requestsPerSecond: out.requests.average,
+    requests: out.requests.total,
+    errors: out.errors + out.timeouts + out.non2xx,
+    p99Ms: out.latency.p99,
+  };
+}
+
+/**
+ * Open loop at `rate` commands/s: each posts a message, and as soon as it is
+ * acknowledged a read of the chat's messages is sent with the command's
+ * consistency token. The read answers once the projections have the
+ * message, so ack → answer is the time the change took to become visible.
+ */
+async function runFreshness(job: FreshnessJob) {
+  const auth = { authorization: `Bearer ${job.token}` };
+  const freshness: number[] = [];
+  let errors = 0;
+  let sent = 0;
+  const errorSamples: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  const started = performance.now();
+  const end = started + job.seconds * 1000;
+  const one = async (i: number) => {
+    const chatId = job.chatIds[i % job.chatIds.length]!;
+    try {
+      const post = await fetch(`${job.baseUrl}/v1/orgs/${job.org}/chats/${chatId}/messages`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ body: `b6 ${i}` }),
+      });
+      await post.arrayBuffer();
+      const token = post.headers.get('x-consistency-token');
+      if (post.status !== 201 || !token) throw new Error(`post answered ${post.status}`);
+      const acknowledged = performance.now();
+      const read = await fetch(`${job.baseUrl}/v1/orgs/${job.org}/chats/${chatId}/messages?limit=1`, {
+        headers: { ...auth, 'x-consistency-token': token },
+      });
+      await read.arrayBuffer();
+      if (read.status !== 200) throw new Error(`read answered ${read.status}`);
+      freshness.push(performance.now() - acknowledged);
+    } catch (error) {
+      errors++;
+      if (errorSamples.length < 3) errorSamples.push(error instanceof Error ? error.message : String(error));
+    }
+  };
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - started) / 1000) * job.rate);
+    while (sent < due && inFlight.size < MAX_IN_FLIGHT) {
+      const p = one(sent++).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(inFlight);
+  const seconds = (performance.now() - started) / 1000;
+  freshness.sort((a, b) => a - b);
+  const at = (p: number) =>
+    freshness[Math.min(freshness.length - 1, Math.ceil(p * freshness.length) - 1)] ?? null;
+  return {
+    sent,
+    achievedRate: freshness.length / seconds,
+    errors,
+    errorSamples,
+    p50Ms: at(0.5),
+    p99Ms: at(0.99),
+    maxMs: at(1),
+  };
+}

