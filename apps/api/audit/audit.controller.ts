@@ -1,0 +1,85 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { type OrgMembership } from '../../../projections/organizations/index.js';
+import { CurrentUserId } from '../auth/auth.decorators.js';
+import { notFoundProblem, ProblemError } from '../http/problem-details.js';
+import { ORG_PARAM } from '../organizations/organizations.dto.js';
+import { ReadModels } from '../read-side/read-side.js';
+import { instantQuery, uuidQuery } from './audit.params.js';
+import { AuditReplay } from './audit-replay.js';
+
+/** DESIGN.md §9, §10: auditors, owners and admins ask; members get 403. */
+const AUDIT_ROLES: ReadonlySet<string> = new Set(['auditor', 'owner', 'admin']);
+
+/**
+ * The audit routes (DESIGN.md §9, §10). Answers about the past are computed
+ * by libs/audit from the event store, never from today's read models; only
+ * the caller's CURRENT right to ask is read from the organizations
+ * projection. Non-members, other tenants and the operator get 404 (the
+ * operator before reaching here, from the guard); members 403.
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@ApiParam(ORG_PARAM)
+@Controller('v1/orgs/:org/audit')
+export class AuditController {
+  constructor(
+    private readonly readModels: ReadModels,
+    private readonly replay: AuditReplay,
+  ) {}
+
+  @Get('access')
+  @ApiQuery({ name: 'chatId', required: true })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 time or log position; default now' })
+  @ApiOkResponse({
+    description:
+      '`{ orgId, chatId, rootChatId, asOf, users: [{ userId, permissions, reasons: [{ kind, permissions, event: { eventId, position, occurredAt, actorId } }], writeBlocked }] }`',
+  })
+  async access(
+    @Param('org') org: string,
+    @CurrentUserId() userId: string,
+    @Query('chatId') chatIdParam: unknown,
+    @Query('asOf') asOfParam: unknown,
+  ) {
+    const { orgId } = await this.auditor(org, userId);
+    const chatId = uuidQuery('chatId', chatIdParam);
+    const asOf = instantQuery('asOf', asOfParam);
+    return found(await this.replay.access({ orgId, chatId, asOf }));
+  }
+
+  @Get('explain')
+  @ApiQuery({ name: 'chatId', required: true })
+  @ApiQuery({ name: 'userId', required: true })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 time or log position; default now' })
+  @ApiOkResponse({
+    description:
+      '`{ orgId, chatId, rootChatId, asOf, userId, allowed, permissions, reasons, writeBlocked, blockedBy: [{ kind, subjectId?, cause: { type, eventId, position, occurredAt, actorId } | null, wouldGrant: { permissions, reasons } }] }`',
+  })
+  async explain(
+    @Param('org') org: string,
+    @CurrentUserId() callerId: string,
+    @Query('chatId') chatIdParam: unknown,
+    @Query('userId') userIdParam: unknown,
+    @Query('asOf') asOfParam: unknown,
+  ) {
+    const { orgId } = await this.auditor(org, callerId);
+    const chatId = uuidQuery('chatId', chatIdParam);
+    const userId = uuidQuery('userId', userIdParam);
+    const asOf = instantQuery('asOf', asOfParam);
+    return found(await this.replay.explain({ orgId, chatId, userId, asOf }));
+  }
+
+  /** The caller's current membership, when it lets them audit: 404 for non-members, 403 for others. */
+  private async auditor(org: string, userId: string): Promise<OrgMembership> {
+    const membership = await this.readModels.inOrg(org, userId, async (_client, m) => m);
+    if (!AUDIT_ROLES.has(membership.role)) {
+      throw ProblemError.of(403, 'AUDIT.FORBIDDEN', 'only auditors, owners and admins may audit');
+    }
+    return membership;
+  }
+}
+
+function found<T>(answer: T | null): T {
+  if (answer === null) throw new ProblemError(notFoundProblem());
+  return answer;
+}

@@ -1,0 +1,4 @@
+export * from './instant.js';
+export * from './stream-fold.js';
+export * from './chat-world.js';
+export * from './access-at.js';
