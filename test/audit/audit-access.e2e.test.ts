@@ -226,10 +226,135 @@ describe('GET /v1/orgs/{org}/audit/access and /explain: the past, replayed (DESI
     expect(nobody.body).toMatchObject({ allowed: false, permissions: [], reasons: [], blockedBy: [] });
   });
 
+  it('lists every change of access to the chat in log order, with before, after and the causing event', async () => {
+    const answer = await audit('access-changes', { chatId: h.chatId, from: h.beforeChat });
+    expect(answer.status).toBe(200);
+    const { alice, olga, adam, bob, carol } = h;
+    const owners = [alice, olga, adam];
+    const change = (label: string, who: { id: string }, before: string[], after: string[]) => ({
+      label,
+      userId: who.id,
+      before,
+      after,
+    });
+    const expected = [
+      ...owners.map((who) => change('created', who, [], ALL)),
+      change('t1', bob, [], ['read']),
+      change('t2', carol, [], RW),
+      change('t3', bob, ['read'], []),
+      change('t3', carol, RW, []),
+      change('t4', bob, [], ['read']),
+      change('t4', carol, [], RW),
+      change('t5', bob, ['read'], []),
+      ...owners.map((who) => change('t6', who, ALL, ['read'])),
+      change('t6', carol, RW, ['read']),
+      ...owners.map((who) => change('t6u', who, ['read'], ALL)),
+      change('t6u', carol, ['read'], RW),
+      change('t8', carol, RW, []),
+    ];
+    const labelOf = new Map(h.steps.map((s) => [s.position, s.label]));
+    const got = answer.body.items.map((item: any) => ({
+      label: labelOf.get(item.event.position) ?? item.event.position,
+      userId: item.userId,
+      before: item.before,
+      after: item.after,
+    }));
+    const order = (a: any, b: any) => (a.label + a.userId < b.label + b.userId ? -1 : 1);
+    // Log order across events; within one event, by user id.
+    expect(got.map((c: any) => c.label)).toEqual(expected.map((c) => c.label));
+    expect([...got].sort(order)).toEqual([...expected].sort(order));
+    const t8 = answer.body.items.find((i: any) => i.event.position === h.step('t8').position);
+    expect(t8.event).toMatchObject({
+      type: 'GroupMemberRemoved',
+      actorId: h.olga.id,
+      streamName: `org-${h.orgId}/group-${h.groupId}`,
+    });
+
+    // An interval by time: (t2, t5].
+    const between = await audit('access-changes', {
+      chatId: h.chatId,
+      from: h.step('t2').occurredAt,
+      to: h.step('t5').occurredAt,
+    });
+    expect(between.body.items.map((i: any) => [labelOf.get(i.event.position), i.userId])).toEqual(
+      [
+        ['t3', bob.id],
+        ['t3', carol.id],
+        ['t4', bob.id],
+        ['t4', carol.id],
+        ['t5', bob.id],
+      ].sort((a, b) => (a[0]! === b[0]! ? (a[1]! < b[1]! ? -1 : 1) : a[0]! < b[0]! ? -1 : 1)),
+    );
+    // The sub-chat: created at t7 by Carol, inheriting C's access; deleted at t9.
+    const sub = await audit('access-changes', { chatId: h.subChatId, from: h.step('t6u').position });
+    expect(sub.body.items.map((i: any) => [labelOf.get(i.event.position), i.userId, i.after]).sort()).toEqual(
+      [
+        ...owners.map((who) => ['t7', who.id, ALL]),
+        ['t7', carol.id, RW],
+        ['t8', carol.id, []],
+        ...owners.map((who) => ['t9', who.id, []]),
+      ].sort(),
+    );
+    expectProblem(await audit('access-changes', { chatId: h.subChatId, to: h.step('t6').position }), 404);
+    expectProblem(await audit('access-changes', { chatId: h.chatId, from: 'then' }), 400, ['from']);
+  });
+
+  it('lists the chats a user could read at every step, with permissions and reasons, paginated', async () => {
+    const readable = async (user: { id: string }, asOf: string) => {
+      const answer = await audit('user-access', { userId: user.id, asOf });
+      expect(answer.status).toBe(200);
+      return Object.fromEntries(answer.body.items.map((i: any) => [i.chatId, i.permissions]));
+    };
+    const C = h.chatId;
+    const S = h.subChatId;
+    const expected: Record<string, Record<string, Record<string, string[]>>> = {
+      created: { carol: {}, bob: {}, alice: { [C]: ALL } },
+      t1: { carol: {}, bob: { [C]: ['read'] }, alice: { [C]: ALL } },
+      t2: { carol: { [C]: RW }, bob: { [C]: ['read'] }, alice: { [C]: ALL } },
+      t3: { carol: {}, bob: {}, alice: { [C]: ALL } },
+      t4: { carol: { [C]: RW }, bob: { [C]: ['read'] }, alice: { [C]: ALL } },
+      t5: { carol: { [C]: RW }, bob: {}, alice: { [C]: ALL } },
+      t6: { carol: { [C]: ['read'] }, bob: {}, alice: { [C]: ['read'] } },
+      t6u: { carol: { [C]: RW }, bob: {}, alice: { [C]: ALL } },
+      t7: { carol: { [C]: RW, [S]: RW }, bob: {}, alice: { [C]: ALL, [S]: ALL } },
+      t8: { carol: {}, bob: {}, alice: { [C]: ALL, [S]: ALL } },
+      t9: { carol: {}, bob: {}, alice: { [C]: ALL } },
+    };
+    for (const step of h.steps) {
+      const got = {
+        carol: await readable(h.carol, step.position),
+        bob: await readable(h.bob, step.position),
+        alice: await readable(h.alice, step.occurredAt),
+      };
+      expect({ step: step.label, got }).toEqual({ step: step.label, got: expected[step.label] });
+    }
+    const t2 = await audit('user-access', { userId: h.carol.id, asOf: h.step('t2').position });
+    expect(t2.body.items[0].reasons).toEqual([
+      expect.objectContaining({
+        kind: 'group',
+        subjectId: h.groupId,
+        event: expect.objectContaining({ position: h.step('t2').position }),
+      }),
+    ]);
+    const first = await audit('user-access', { userId: h.alice.id, asOf: h.step('t8').position, limit: '1' });
+    expect(first.body.items.map((i: any) => i.chatId)).toEqual([C]);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await audit('user-access', {
+      userId: h.alice.id,
+      asOf: h.step('t8').position,
+      limit: '1',
+      cursor: first.body.nextCursor,
+    });
+    expect(second.body).toEqual({ items: [expect.objectContaining({ chatId: S })], nextCursor: null });
+    expectProblem(await audit('user-access', { userId: h.alice.id, limit: '201' }), 400, ['limit']);
+  });
+
   describe('who may ask (DESIGN.md §11)', () => {
     const routes = (h: ScriptedHistory): Array<[string, Record<string, string>]> => [
       ['access', { chatId: h.chatId }],
       ['explain', { chatId: h.chatId, userId: h.bob.id }],
+      ['access-changes', { chatId: h.chatId }],
+      ['user-access', { userId: h.carol.id }],
     ];
 
     it('auditors, owners and admins may; members get 403', async () => {
@@ -261,7 +386,15 @@ describe('GET /v1/orgs/{org}/audit/access and /explain: the past, replayed (DESI
           `/v1/orgs/${other.body.org.id}/audit/${route}?${new URLSearchParams(query)}`,
           { token: h.outsider.token },
         );
-        expect(theirs.status).toBe(route === 'access' && query.chatId === 'bad' ? 400 : 404);
+        if (route === 'user-access') {
+          // Carol is nobody in their org: nothing to read there, and nothing told about ours.
+          expect({ status: theirs.status, body: theirs.body }).toEqual({
+            status: 200,
+            body: { items: [], nextCursor: null },
+          });
+        } else {
+          expect(theirs.status).toBe(query.chatId === 'bad' ? 400 : 404);
+        }
       }
     });
   });

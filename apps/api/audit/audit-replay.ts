@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   accessAt,
+  accessChanges,
   type AccessQuery,
   explainAt,
+  type Instant,
+  userAccessAt,
   type ReplayOptions,
   StreamSnapshots,
 } from '../../../libs/audit/index.js';
@@ -32,5 +35,13 @@ export class AuditReplay {
 
   explain(query: AccessQuery & { userId: string }) {
     return explainAt(this.eventStore, upcasters, query, this.options);
+  }
+
+  changes(query: { orgId: string; chatId: string; from?: Instant; to?: Instant }) {
+    return accessChanges(this.eventStore, upcasters, query, this.options);
+  }
+
+  userAccess(query: { orgId: string; userId: string; asOf?: Instant; limit: number; after: string | null }) {
+    return userAccessAt(this.eventStore, upcasters, query, this.options);
   }
 }

@@ -1,7 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { type OrgMembership } from '../../../projections/organizations/index.js';
+import { type PageRequest } from '../../../projections/page.js';
 import { CurrentUserId } from '../auth/auth.decorators.js';
+import { PageParams, toListAnswer } from '../http/pagination.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
 import { ReadModels } from '../read-side/read-side.js';
@@ -67,6 +69,59 @@ export class AuditController {
     const userId = uuidQuery('userId', userIdParam);
     const asOf = instantQuery('asOf', asOfParam);
     return found(await this.replay.explain({ orgId, chatId, userId, asOf }));
+  }
+
+  @Get('access-changes')
+  @ApiQuery({ name: 'chatId', required: true })
+  @ApiQuery({
+    name: 'from',
+    required: false,
+    description: 'ISO-8601 time or log position; default the start',
+  })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601 time or log position; default now' })
+  @ApiOkResponse({
+    description:
+      '`{ orgId, chatId, from, to, items: [{ userId, before, after, event: { type, eventId, position, occurredAt, actorId, streamName } }] }`, in log order',
+  })
+  async accessChanges(
+    @Param('org') org: string,
+    @CurrentUserId() userId: string,
+    @Query('chatId') chatIdParam: unknown,
+    @Query('from') fromParam: unknown,
+    @Query('to') toParam: unknown,
+  ) {
+    const { orgId } = await this.auditor(org, userId);
+    const chatId = uuidQuery('chatId', chatIdParam);
+    const from = instantQuery('from', fromParam);
+    const to = instantQuery('to', toParam);
+    return found(await this.replay.changes({ orgId, chatId, from, to }));
+  }
+
+  @Get('user-access')
+  @ApiQuery({ name: 'userId', required: true })
+  @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 time or log position; default now' })
+  @ApiOkResponse({
+    description:
+      '`{ items: [{ chatId, rootChatId, createdPosition, userId, permissions, reasons, writeBlocked }], nextCursor }`: the chats the user could read, in creation order',
+  })
+  async userAccess(
+    @Param('org') org: string,
+    @CurrentUserId() callerId: string,
+    @Query('userId') userIdParam: unknown,
+    @Query('asOf') asOfParam: unknown,
+    @PageParams() page: PageRequest,
+  ) {
+    const { orgId } = await this.auditor(org, callerId);
+    const userId = uuidQuery('userId', userIdParam);
+    const asOf = instantQuery('asOf', asOfParam);
+    const { items, next } = await this.replay.userAccess({
+      orgId,
+      userId,
+      asOf,
+      limit: page.limit,
+      after: page.after,
+    });
+    return toListAnswer({ items, next });
   }
 
   /** The caller's current membership, when it lets them audit: 404 for non-members, 403 for others. */
