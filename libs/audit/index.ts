@@ -4,3 +4,4 @@ export * from './chat-world.js';
 export * from './access-at.js';
 export * from './access-changes.js';
 export * from './org-replay.js';
+export * from './verify.js';
