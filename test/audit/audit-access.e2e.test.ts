@@ -349,12 +349,56 @@ describe('GET /v1/orgs/{org}/audit/access and /explain: the past, replayed (DESI
     expectProblem(await audit('user-access', { userId: h.alice.id, limit: '201' }), 400, ['limit']);
   });
 
+  it('pages through the ACL history of the script, filtered by interval, resource, subject and actor', async () => {
+    const labelOf = new Map(h.steps.map((s) => [s.position, s.label]));
+    const all: any[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: Record<string, string> = { from: h.beforeChat, limit: '3', ...(cursor ? { cursor } : {}) };
+      const page = await audit('acl-events', query);
+      expect(page.status).toBe(200);
+      all.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(all.map((e) => [labelOf.get(e.position), e.type])).toEqual([
+      ['t1', 'ChatShared'],
+      ['t2', 'ChatShared'],
+      ['t3', 'OrgSettingsChanged'],
+      ['t4', 'OrgSettingsChanged'],
+      ['t5', 'OrgMemberRemoved'],
+      ['t6', 'WorkspaceArchived'],
+      ['t6u', 'WorkspaceUnarchived'],
+      ['t8', 'GroupMemberRemoved'],
+      ['t9', 'ChatDeleted'],
+    ]);
+    expect(all[4]).toEqual({
+      position: h.step('t5').position,
+      eventId: expect.any(String),
+      type: 'OrgMemberRemoved',
+      occurredAt: h.step('t5').occurredAt,
+      actorId: h.adam.id,
+      resource: { kind: 'org', id: h.orgId },
+      subject: { kind: 'user', id: h.bob.id },
+      before: { role: 'member' },
+      after: null,
+    });
+    const types = async (query: Record<string, string>) =>
+      (await audit('acl-events', query)).body.items.map((e: any) => labelOf.get(e.position) ?? e.type);
+    expect(await types({ resource: h.chatId })).toEqual(['t1', 't2']);
+    expect(await types({ subject: h.bob.id })).toEqual(['OrgMemberAdded', 't1', 't5']);
+    expect(await types({ actor: h.adam.id })).toEqual(['t5']);
+    expect(await types({ from: h.step('t2').occurredAt, to: h.step('t4').position })).toEqual(['t3', 't4']);
+    expectProblem(await audit('acl-events', { resource: 'x' }), 400, ['resource']);
+    expectProblem(await audit('acl-events', { to: 'soon' }), 400, ['to']);
+  });
+
   describe('who may ask (DESIGN.md §11)', () => {
     const routes = (h: ScriptedHistory): Array<[string, Record<string, string>]> => [
       ['access', { chatId: h.chatId }],
       ['explain', { chatId: h.chatId, userId: h.bob.id }],
       ['access-changes', { chatId: h.chatId }],
       ['user-access', { userId: h.carol.id }],
+      ['acl-events', {}],
     ];
 
     it('auditors, owners and admins may; members get 403', async () => {
@@ -392,6 +436,13 @@ describe('GET /v1/orgs/{org}/audit/access and /explain: the past, replayed (DESI
             status: 200,
             body: { items: [], nextCursor: null },
           });
+        } else if (route === 'acl-events') {
+          // Their own history only: their org's creation, nothing of ours.
+          expect(theirs.status).toBe(200);
+          expect(JSON.stringify(theirs.body)).not.toContain(h.orgId);
+          expect(theirs.body.items.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([
+            other.body.org.id,
+          ]);
         } else {
           expect(theirs.status).toBe(query.chatId === 'bad' ? 400 : 404);
         }

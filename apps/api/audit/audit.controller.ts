@@ -1,5 +1,10 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  type AclBound,
+  type AclEventFilters,
+  listAclEvents,
+} from '../../../projections/acl-history/index.js';
 import { type OrgMembership } from '../../../projections/organizations/index.js';
 import { type PageRequest } from '../../../projections/page.js';
 import { CurrentUserId } from '../auth/auth.decorators.js';
@@ -124,14 +129,59 @@ export class AuditController {
     return toListAnswer({ items, next });
   }
 
+  @Get('acl-events')
+  @ApiQuery({ name: 'from', required: false, description: 'ISO-8601 time or log position (exclusive)' })
+  @ApiQuery({ name: 'to', required: false, description: 'ISO-8601 time or log position (inclusive)' })
+  @ApiQuery({ name: 'resource', required: false, description: 'org, workspace, group or chat id' })
+  @ApiQuery({ name: 'subject', required: false, description: 'user or group id' })
+  @ApiQuery({ name: 'actor', required: false, description: 'user id' })
+  @ApiOkResponse({
+    description:
+      '`{ items: [{ position, eventId, type, occurredAt, actorId, resource: { kind, id }, subject: { kind, id } | null, before, after }], nextCursor }`, in log order',
+  })
+  async aclEvents(
+    @Param('org') org: string,
+    @CurrentUserId() userId: string,
+    @Query() query: Record<string, unknown>,
+    @PageParams() page: PageRequest,
+  ) {
+    return toListAnswer(
+      await this.readModels.inOrg(org, userId, async (client, membership) => {
+        assertAuditor(membership);
+        const filters: AclEventFilters = {
+          ...bound('from', query.from),
+          ...bound('to', query.to),
+          ...optionalUuid('resource', query.resource),
+          ...optionalUuid('subject', query.subject),
+          ...optionalUuid('actor', query.actor),
+        };
+        return listAclEvents(client, membership.orgId, filters, page);
+      }),
+    );
+  }
+
   /** The caller's current membership, when it lets them audit: 404 for non-members, 403 for others. */
   private async auditor(org: string, userId: string): Promise<OrgMembership> {
     const membership = await this.readModels.inOrg(org, userId, async (_client, m) => m);
-    if (!AUDIT_ROLES.has(membership.role)) {
-      throw ProblemError.of(403, 'AUDIT.FORBIDDEN', 'only auditors, owners and admins may audit');
-    }
+    assertAuditor(membership);
     return membership;
   }
+}
+
+function assertAuditor(membership: OrgMembership): void {
+  if (!AUDIT_ROLES.has(membership.role)) {
+    throw ProblemError.of(403, 'AUDIT.FORBIDDEN', 'only auditors, owners and admins may audit');
+  }
+}
+
+function bound(field: 'from' | 'to', value: unknown): Partial<Record<'from' | 'to', AclBound>> {
+  const instant = instantQuery(field, value);
+  if (!instant) return {};
+  return { [field]: instant.kind === 'position' ? { position: instant.position } : { time: instant.iso } };
+}
+
+function optionalUuid<F extends string>(field: F, value: unknown): Partial<Record<F, string>> {
+  return value === undefined ? {} : ({ [field]: uuidQuery(field, value) } as Record<F, string>);
 }
 
 function found<T>(answer: T | null): T {
