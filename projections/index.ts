@@ -1,4 +1,5 @@
 import { type Projection } from '../libs/projection-runtime/projection.js';
+import { aclHistoryProjection } from './acl-history/index.js';
 import { chatAccessProjection } from './chat-access/index.js';
 import { chatsProjection } from './chats/index.js';
 import { groupsProjection } from './groups/index.js';
@@ -20,4 +21,5 @@ export const PROJECTIONS: readonly Projection[] = [
   chatsProjection,
   messagesProjection,
   chatAccessProjection,
+  aclHistoryProjection,
 ];

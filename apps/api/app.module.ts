@@ -19,6 +19,7 @@ import { CommandResponseInterceptor } from './http/command-response.interceptor.
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { validationPipe } from './http/validation.js';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { AUDIT_HTTP } from './audit/audit.http.js';
 import { CHATS_HTTP } from './chats/chats.http.js';
 import { ORGANIZATIONS_HTTP } from './organizations/organizations.http.js';
 import { USER_COMMAND_HANDLERS } from './users/user.handlers.js';
@@ -79,6 +80,7 @@ export class AppModule implements NestModule {
         ...ORGANIZATIONS_HTTP.controllers,
         ...WORKSPACES_HTTP.controllers,
         ...CHATS_HTTP.controllers,
+        ...AUDIT_HTTP.controllers,
       ],
       providers: [
         HttpMetrics,
@@ -100,6 +102,7 @@ export class AppModule implements NestModule {
         ...ORGANIZATIONS_HTTP.providers,
         ...WORKSPACES_HTTP.providers,
         ...CHATS_HTTP.providers,
+        ...AUDIT_HTTP.providers,
         { provide: EVENT_STORE, useValue: options.eventStore },
         { provide: DATABASE, useValue: options.database },
         {
