@@ -62,7 +62,8 @@ try {
   const generationSeconds = (performance.now() - generationStarted) / 1000;
   const head = await env.runtime.eventStore.headPosition();
   process.stderr.write(
-    `${manifest.events} events in ${manifest.streams} streams, ${generationSeconds.toFixed(1)} s\n`,
+    `${manifest.counts.users} users, ${manifest.counts.orgs} orgs, ${manifest.counts.chats} chats: ` +
+      `${manifest.events} events in ${manifest.streams} streams, ${generationSeconds.toFixed(1)} s\n`,
   );
 
   phase('B3: full rebuild (child process) and its COPY baseline');
@@ -119,7 +120,7 @@ try {
       date: new Date().toISOString(),
       size,
       sizes,
-      history: { events: manifest.events, streams: manifest.streams, generationSeconds },
+      history: { events: manifest.events, streams: manifest.streams, ...manifest.counts, generationSeconds },
       totalSeconds: (performance.now() - runStarted) / 1000,
     },
     figures,

@@ -50,6 +50,8 @@ export interface HistoryManifest {
   readonly sizes: HistorySizes;
   readonly events: number;
   readonly streams: number;
+  /** Users registered, chats created (sub-chats included) and orgs created, as the log holds them. */
+  readonly counts: { readonly users: number; readonly chats: number; readonly orgs: number };
   readonly tokens: ReadonlyMap<string, string>;
   readonly largest: OrgManifest;
   readonly small: OrgManifest;
@@ -146,6 +148,7 @@ class HistoryGenerator {
   private clock = Date.parse('2025-01-06T09:00:00.000Z');
   private planned = 0;
   private streamCount = 0;
+  private chatsCreated = 0;
   private readonly tokens = new Map<string, string>();
   private readonly userIds: string[] = [];
   private readonly orgs: OrgPlan[] = [];
@@ -200,6 +203,7 @@ class HistoryGenerator {
       sizes: this.sizes,
       events: this.writer.eventsWritten,
       streams: this.streamCount,
+      counts: { users: this.userIds.length, chats: this.chatsCreated + 1, orgs: this.orgs.length },
       tokens: this.tokens,
       largest: this.manifestOf(largest),
       small: this.manifestOf(small),
@@ -497,6 +501,7 @@ class HistoryGenerator {
       parent: parent ? { chat: parent.agg.state, ...this.treeOf(org, parent) } : null,
     });
     if (!created) return;
+    this.chatsCreated++;
     org.chats.push(chat);
     if (parent === null) org.roots.push(chat);
     if (parent === null) {
