@@ -51,6 +51,25 @@ const runStarted = performance.now();
 
 const env = await startBenchEnvironment();
 const figures: Figure[] = [];
+const failures: { id: string; error: string }[] = [];
+
+/**
+ * Runs one figure. A figure that throws is recorded as failed, and the run
+ * goes on, so one broken figure never hides the others; the run still exits
+ * non-zero at the end (see EXPECTED_FIGURES).
+ */
+async function measure<F extends (...args: never[]) => Promise<Figure>>(
+  subject: F,
+  run: (f: F) => Promise<Figure>,
+): Promise<void> {
+  try {
+    figures.push(await run(subject));
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    failures.push({ id: subject.name, error: message });
+    process.stderr.write(`bench: ${subject.name} failed: ${message}\n`);
+  }
+}
 try {
   phase(`generating the ${size} history (${sizes.targetEvents} events, seed ${sizes.seed})`);
   const generation = startProgress('generate', sizes.targetEvents, 'events');
@@ -67,7 +86,7 @@ try {
   );
 
   phase('B3: full rebuild (child process) and its COPY baseline');
-  figures.push(await fullRebuild(env, manifest.events));
+  await measure(fullRebuild, (f) => f(env, manifest.events));
 
   phase('starting the service in this process (API + projector)');
   await installProjections(env.runtime.database.ownerPool);
@@ -87,26 +106,26 @@ try {
     const http = { env, manifest, baseUrl, seconds };
 
     phase('B4, B5, B7: reads');
-    figures.push(await authorizationCheck(readSide));
-    figures.push(await firstPageOfChats(readSide));
-    figures.push(await accessAtInstant(readSide, head, size === 'full' ? 3 : 5));
+    await measure(authorizationCheck, (f) => f(readSide));
+    await measure(firstPageOfChats, (f) => f(readSide));
+    await measure(accessAtInstant, (f) => f(readSide, head, size === 'full' ? 3 : 5));
     phase('B8: HTTP reads under 64 connections');
-    figures.push(await chatReadThroughput(http));
+    await measure(chatReadThroughput, (f) => f(http));
     phase('B6: freshness at 1,000 commands/s');
-    figures.push(await freshness(http));
+    await measure(freshness, (f) => f(http));
     await waitForProjections(env.runtime.database.ownerPool);
     // Each load phase starts with the projector idle, so one phase's
     // catch-up work never lands in the next phase's figures.
     phase('B9, B10: command cost');
-    figures.push(await postToLongChat(writeSide));
-    figures.push(await commandCostByTenantSize(writeSide));
+    await measure(postToLongChat, (f) => f(writeSide));
+    await measure(commandCostByTenantSize, (f) => f(writeSide));
     await waitForProjections(env.runtime.database.ownerPool);
     phase('B1: command throughput; B2: appends beside Emmett');
-    figures.push(await commandThroughput(writeSide));
+    await measure(commandThroughput, (f) => f(writeSide));
     await waitForProjections(env.runtime.database.ownerPool);
-    figures.push(await appendThroughput(writeSide));
+    await measure(appendThroughput, (f) => f(writeSide));
     phase('B11: concurrent commands on one org');
-    figures.push(await concurrentCommandsOnOneOrg(writeSide));
+    await measure(concurrentCommandsOnOneOrg, (f) => f(writeSide));
   } finally {
     await app.close();
     await projector.stop();
@@ -122,6 +141,7 @@ try {
       sizes,
       history: { events: manifest.events, streams: manifest.streams, ...manifest.counts, generationSeconds },
       totalSeconds: (performance.now() - runStarted) / 1000,
+      failures,
     },
     figures,
   );
