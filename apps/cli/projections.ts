@@ -136,7 +136,7 @@ export async function projectionsRebuild(
           ownerPool: runtime.ownerPool,
           upcast: (event) => upcasters.upcast(event),
           logger: runtime.logger,
-          onProgress: progress.update,
+          ...(progress.update ? { onProgress: progress.update } : {}),
           ...(orgId ? { tenant: { orgId, streamPrefix: streams.tenantPrefix(orgId) } } : {}),
           ...(options.batchSize ? { batchSize: options.batchSize } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
@@ -185,7 +185,8 @@ export async function projectionsRebuild(
  * callers read the summary.
  */
 function progressReporter(io: OpsIo, name: string) {
-  if (io.json) return { update: () => undefined, stop: () => undefined };
+  // No callback at all with --json: the rebuild then skips counting the log for a total.
+  if (io.json) return { update: undefined, stop: () => undefined };
   if (io.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
       {
