@@ -193,7 +193,14 @@ export class ProjectionRunner {
           this.setState('standby');
         }
       } catch (error) {
-        this.problem(error);
+        if (error instanceof CheckpointMovedElsewhere) {
+          this.log.info(
+            { reason: error.message },
+            'checkpoint moved by a rebuild or a skip: resuming from it',
+          );
+        } else {
+          this.problem(error);
+        }
         await connection?.close();
         connection = undefined;
         this.setState('standby');
@@ -402,6 +409,15 @@ export class ProjectionRunner {
    */
   private async holdSwitchLock(client: pg.ClientBase): Promise<void> {
     await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [switchLockName(this.name)]);
+    // Checked under the lock, before any row is written: a batch that waited for a switch
+    // must not apply its events to the tables switched in (they may hold them already,
+    // and an INSERT-only projection would then fail on its own rows).
+    const { rows } = await client.query<{ generation: number }>(
+      'SELECT generation FROM projection.checkpoints WHERE name = $1',
+      [this.name],
+    );
+    if (rows[0]?.generation !== this.generation)
+      throw new CheckpointMovedElsewhere(this.name, this.committed!);
   }
 
   /**
