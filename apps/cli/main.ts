@@ -103,7 +103,8 @@ projections
   )
   .argument('<name>', 'a projection name, or all')
   .option('--org <id|slug>', "only this tenant's rows, from its streams")
-  .action(async (name: string, options: { org?: string }, command: Command) => {
+  .option('--batch-size <events>', 'events read per page (default 1000)', positiveInteger)
+  .action(async (name: string, options: { org?: string; batchSize?: number }, command: Command) => {
     const stop = new AbortController();
     const onSignal = () => stop.abort();
     process.once('SIGINT', onSignal);
@@ -149,6 +150,11 @@ program
   .action(async (options: { email: string; name: string }, command: Command) => {
     await withOpsRuntime(command, (runtime, io) => usersCreate(runtime.eventStore, options, io));
   });
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
 
 function nonEmpty(value: string): string {
   if (!value.trim()) throw new InvalidArgumentError('must not be empty');

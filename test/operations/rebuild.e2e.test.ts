@@ -262,6 +262,48 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
     );
   }, 60_000);
 
+  it('a rebuild killed with SIGKILL half-way: the live tables keep serving, status shows it stopped, and the rerun resumes', async () => {
+    const env = {
+      DATABASE_URL: app.databaseUrl,
+      TENANTRY_APP_DB_PASSWORD: 'app-password-for-tests',
+      TENANTRY_DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'tenantry-cli-')),
+      LOG_LEVEL: 'warn',
+    };
+    const killed = spawnChild(path.join(build, 'apps/cli/main.js'), {
+      args: ['--json', 'projections', 'rebuild', 'chat-access', '--batch-size', '2'],
+      env,
+    });
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { rows } = await superuser.query<{ events_applied: string }>(
+        "SELECT events_applied FROM projection.builds WHERE name = 'chat-access'",
+      );
+      if (Number(rows[0]?.events_applied ?? 0) >= 6) break;
+      if (Date.now() > deadline || killed.child.exitCode !== null)
+        throw new Error(`never caught the rebuild half-way: ${killed.stdout} ${killed.stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    killed.child.kill('SIGKILL');
+    expect(await killed.exited).toBeNull();
+
+    const stopped = await waitFor(async () => {
+      const s = (await status()).get('chat-access')!;
+      return s.rebuild && !s.rebuild.running ? s : undefined;
+    });
+    expect(stopped.rebuild!.eventsApplied).toBeGreaterThanOrEqual(6);
+    const during = await app.request('GET', `/v1/orgs/${orgId}/chats?limit=200`, { token: bob.token });
+    expect(during.body.items).toHaveLength(CHATS);
+
+    const rerun = await cli('--json', 'projections', 'rebuild', 'chat-access');
+    expect(rerun.code).toBe(0);
+    expect(JSON.parse(rerun.stdout).rebuilt[0]).toMatchObject({ name: 'chat-access', resumed: true });
+    expect((await status()).get('chat-access')).toMatchObject({ rebuild: null, stale: false });
+    const after = await app.request('GET', `/v1/orgs/${orgId}/chats?limit=200`, { token: bob.token });
+    expect(after.body.items).toHaveLength(CHATS);
+    const badSize = await cli('projections', 'rebuild', 'chat-access', '--batch-size', '0');
+    expect(badSize.code).toBe(2);
+  }, 60_000);
+
   it("--org rebuilds one tenant's rows from its streams, leaving another tenant's rows and the checkpoints untouched", async () => {
     const snapshot = async (org: string) =>
       (
