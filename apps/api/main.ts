@@ -13,7 +13,8 @@ import { startRuntime } from './runtime.js';
 import { Shutdown } from './shutdown.js';
 
 /**
- * `npm start`: the API and the projector in one process (DESIGN.md §3).
+ * `npm start`: the API and the projector in one process (DESIGN.md §3);
+ * with TENANTRY_PROJECTOR=off, the API alone (apps/projector runs the projector).
  * Startup: config, Postgres (embedded unless DATABASE_URL), migrations, the
  * event store, the projections' tables, the projector, then HTTP. Shutdown undoes it in reverse.
  */
@@ -35,9 +36,15 @@ async function main(): Promise<void> {
         const operatorToken = await resolveOperatorToken(config);
         const runtime = await startRuntime(config, logger);
         shutdown.add('postgres and event store', () => runtime.close());
-        await installProjections(runtime.database.ownerPool);
-        const projector = startProjector(runtime, logger);
-        shutdown.add('projector', () => projector.stop());
+        await installProjections(runtime.database.ownerPool, logger);
+        if (config.projector) {
+          const projector = startProjector(runtime, logger);
+          shutdown.add('projector', () => projector.stop());
+        } else {
+          logger.info(
+            'TENANTRY_PROJECTOR=off: no projector in this process; a projector process applies the log',
+          );
+        }
         const app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });
         shutdown.add('http', () => app.close());
         await app.listen(config.port);

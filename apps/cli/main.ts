@@ -1,15 +1,29 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, readOperatorToken } from '../../libs/config/index.js';
 import { createLogger } from '../api/logging.js';
 import { startRuntime } from '../api/runtime.js';
 import { AuditCliError, type AuditIo, type AuditRuntime, auditReplay, auditVerify } from './audit.js';
+import {
+  EXIT,
+  OpsError,
+  type OpsIo,
+  type OpsRuntime,
+  projectionsRebuild,
+  projectionsRetry,
+  projectionsSkip,
+  projectionsStatus,
+} from './projections.js';
+import { usersCreate } from './users.js';
 
 /**
  * `tenantry`, the operators' command (DESIGN.md §8). It reads the same
  * environment as the service, so with the same TENANTRY_DATA_DIR it sees the
  * running service's data. `--json` prints one JSON document on stdout and
- * nothing else; messages for people go to stderr.
+ * nothing else; messages for people go to stderr. It never prompts.
+ *
+ * Exit codes: 0 done; 1 refused or failed (a message, or with --json
+ * `{"error": {code, message}}`, says why); 2 bad usage or configuration.
  */
 interface GlobalOptions {
   readonly json?: boolean;
@@ -19,7 +33,8 @@ const program = new Command()
   .name('tenantry')
   .description('Operate a Tenantry service: tokens, projections, audit.')
   .option('--json', 'machine-readable output: one JSON document on stdout')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .exitOverride();
 
 program
   .command('operator-token')
@@ -70,6 +85,110 @@ audit
     await withAuditRuntime(command, (runtime, io) => auditVerify(runtime, options, io));
   });
 
+const projections = program
+  .command('projections')
+  .description('watch and repair the read models: status, rebuild, retry, skip');
+
+projections
+  .command('status')
+  .description('per projection: version, policy version, state, position, head, lag, last error, skips')
+  .action(async (_options: unknown, command: Command) => {
+    await withOpsRuntime(command, (runtime, io) => projectionsStatus(runtime, io));
+  });
+
+projections
+  .command('rebuild')
+  .description(
+    'build <name|all> again from the log beside the live tables, then switch atomically; resumes a killed rebuild',
+  )
+  .argument('<name>', 'a projection name, or all')
+  .option('--org <id|slug>', "only this tenant's rows, from its streams")
+  .option('--batch-size <events>', 'events read per page (default 1000)', positiveInteger)
+  .action(async (name: string, options: { org?: string; batchSize?: number }, command: Command) => {
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      await withOpsRuntime(command, (runtime, io) =>
+        projectionsRebuild(runtime, name, { ...options, signal: stop.signal }, io),
+      );
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+
+projections
+  .command('retry')
+  .description('a failed projection tries its failed event again')
+  .argument('<name>', 'a projection name')
+  .action(async (name: string, _options: unknown, command: Command) => {
+    await withOpsRuntime(command, (runtime, io) => projectionsRetry(runtime, name, io));
+  });
+
+projections
+  .command('skip')
+  .description('skip exactly the event a projection failed at (refused unless it failed at that position)')
+  .argument('<name>', 'a projection name')
+  .requiredOption('--position <position>', 'the failed position, as status shows it')
+  .requiredOption('--reason <text>', 'why skipping is right (recorded and shown in status)', nonEmpty)
+  .option('--actor <who>', 'who decided (default: user@host)')
+  .action(
+    async (name: string, options: { position: string; reason: string; actor?: string }, command: Command) => {
+      await withOpsRuntime(command, (runtime, io) => projectionsSkip(runtime, name, options, io));
+    },
+  );
+
+program
+  .command('users')
+  .description('bootstrap users')
+  .command('create')
+  .description('register a user (as POST /v1/users does) and print a token')
+  .requiredOption('--email <email>', 'the email (unique)')
+  .requiredOption('--name <name>', 'the display name')
+  .action(async (options: { email: string; name: string }, command: Command) => {
+    await withOpsRuntime(command, (runtime, io) => usersCreate(runtime.eventStore, options, io));
+  });
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d{0,6}$/.test(value)) throw new InvalidArgumentError('must be a positive integer');
+  return Number(value);
+}
+
+function nonEmpty(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('must not be empty');
+  return value;
+}
+
+/** Opens Postgres and the event store as the service does (attaching to its embedded Postgres), runs, closes. */
+async function withOpsRuntime(
+  command: Command,
+  run: (runtime: OpsRuntime, io: OpsIo) => Promise<number>,
+): Promise<void> {
+  const { json } = command.optsWithGlobals<GlobalOptions>();
+  const config = loadConfig();
+  const logger = createLogger('warn', process.stderr);
+  const runtime = await startRuntime(config, logger, { attachToRunning: true });
+  try {
+    const io: OpsIo = { stdout: process.stdout, stderr: process.stderr, json: json === true };
+    process.exitCode = await run(
+      {
+        eventStore: runtime.eventStore,
+        ownerPool: runtime.database.ownerPool,
+        appPool: runtime.database.appPool,
+        logger,
+      },
+      io,
+    );
+  } catch (error) {
+    if (error instanceof OpsError || error instanceof AuditCliError) fail(json, error.code, error.message);
+    else throw error;
+  } finally {
+    await runtime.close();
+  }
+}
+
 /** Opens Postgres and the event store as the service does (attaching to its embedded Postgres), runs, closes. */
 async function withAuditRuntime(
   command: Command,
@@ -103,6 +222,12 @@ try {
   await program.parseAsync();
 } catch (error) {
   const { json } = program.opts<GlobalOptions>();
-  if (error instanceof ConfigError) fail(json, 'invalid-configuration', error.message);
-  else fail(json, 'failed', error instanceof Error ? error.message : String(error));
+  if (error instanceof CommanderError) {
+    // Commander printed the problem (or the help) to stderr already.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (json && error.exitCode !== 0) print({ error: { code: error.code, message: error.message } });
+  } else if (error instanceof ConfigError) {
+    fail(json, 'invalid-configuration', error.message);
+    process.exitCode = EXIT.usage;
+  } else fail(json, 'failed', error instanceof Error ? error.message : String(error));
 }

@@ -2,7 +2,13 @@ import type { Logger } from 'pino';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { type Database } from '../../libs/persistence/index.js';
-import { installProjection, ProjectionRunner } from '../../libs/projection-runtime/index.js';
+import {
+  installProjection,
+  isStale,
+  ProjectionRunner,
+  ProjectionVersionMismatch,
+  readCheckpoints,
+} from '../../libs/projection-runtime/index.js';
 import { PROJECTIONS } from '../../projections/index.js';
 
 export interface Projector {
@@ -20,9 +26,48 @@ export interface ProjectorOptions {
  * (idempotent, safe from several processes). The API calls it before it
  * listens, so its queries never meet a missing table and /ready holds from
  * the first request; the runners would install them too, a moment later.
+ *
+ * Nothing an operator leaves stops the start: tables without a checkpoint
+ * row, or of an older version, are rebuilt beside the live ones by the
+ * runner (libs/projection-runtime rebuild.ts); a newer version than this
+ * code is logged and left alone (its runner waits, and status says why).
+ * Projections built under another access policy are logged as stale.
  */
-export async function installProjections(ownerPool: Database['ownerPool']): Promise<void> {
-  for (const projection of PROJECTIONS) await installProjection(ownerPool, projection);
+export async function installProjections(ownerPool: Database['ownerPool'], logger?: Logger): Promise<void> {
+  const log = logger?.child({ component: 'projector' });
+  const toBuild: string[] = [];
+  for (const projection of PROJECTIONS) {
+    try {
+      if ((await installProjection(ownerPool, projection)) === 'needs-build') toBuild.push(projection.name);
+    } catch (error) {
+      if (!(error instanceof ProjectionVersionMismatch)) throw error;
+      log?.error(
+        { projection: projection.name, err: error },
+        'projection is newer than this code: left alone',
+      );
+    }
+  }
+  if (toBuild.length > 0) {
+    log?.warn(
+      { projections: toBuild },
+      'projections without a checkpoint of this version: the projector rebuilds them',
+    );
+  }
+  const checkpoints = await readCheckpoints(
+    ownerPool,
+    PROJECTIONS.map((p) => p.name),
+  );
+  const stale = PROJECTIONS.filter((p) => isStale(p, checkpoints.get(p.name)?.policyVersion)).map((p) => ({
+    name: p.name,
+    builtUnder: checkpoints.get(p.name)?.policyVersion ?? null,
+    policyVersion: p.policyVersion ?? null,
+  }));
+  if (stale.length > 0) {
+    log?.warn(
+      { projections: stale },
+      'projections are stale: built under another access policy; run tenantry projections rebuild <name>',
+    );
+  }
 }
 
 /**

@@ -22,6 +22,12 @@ export interface TenantryConfig {
   readonly logLevel: LogLevel;
   /** Password of the `tenantry_app` role on an external Postgres (DATABASE_URL); unset: none. */
   readonly appDbPassword: string | undefined;
+  /**
+   * TENANTRY_PROJECTOR: whether the API runs the projector in its own
+   * process (`on`, the default) or leaves it to a projector process
+   * (`off`: API replicas, the scale-out path).
+   */
+  readonly projector: boolean;
 }
 
 /** A bad environment: every problem found, one per line, so one restart fixes them all. */
@@ -75,6 +81,11 @@ export function loadConfig(
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${value('LOG_LEVEL')}")`);
   }
 
+  const projectorSetting = value('TENANTRY_PROJECTOR')?.toLowerCase() ?? 'on';
+  if (projectorSetting !== 'on' && projectorSetting !== 'off') {
+    problems.push(`TENANTRY_PROJECTOR must be on or off (got "${value('TENANTRY_PROJECTOR')}")`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -84,6 +95,7 @@ export function loadConfig(
     eventStoreUrl,
     logLevel,
     appDbPassword: value('TENANTRY_APP_DB_PASSWORD'),
+    projector: projectorSetting === 'on',
   };
 }
 

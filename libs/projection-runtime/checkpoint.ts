@@ -12,8 +12,13 @@ export type CheckpointState = 'catching_up' | 'live' | 'failed';
 export interface Checkpoint {
   readonly name: string;
   readonly version: number;
-  /** The access policy version it was built under (DESIGN.md §8 "stale"). */
-  readonly policyVersion: number;
+  /**
+   * The access policy version it was built under (DESIGN.md §8 "stale");
+   * null for a projection that holds no policy-derived data.
+   */
+  readonly policyVersion: number | null;
+  /** Bumped by each switch to a rebuilt version (rebuild.ts): the runner's guard. */
+  readonly generation: number;
   /** The last event applied: the next one applied is the first after it. */
   readonly position: Position;
   readonly state: CheckpointState;
@@ -45,7 +50,8 @@ export interface Queryable {
 interface CheckpointRow {
   name: string;
   version: number;
-  policy_version: number;
+  policy_version: number | null;
+  generation: number;
   position: string;
   state: CheckpointState;
   failed_position: string | null;
@@ -58,7 +64,7 @@ interface CheckpointRow {
   updated_at: Date;
 }
 
-const COLUMNS = `name, version, policy_version, position, state, failed_position, failed_event_type,
+const COLUMNS = `name, version, policy_version, generation, position, state, failed_position, failed_event_type,
   failed_event_id, last_error, retries, events_applied, last_event_recorded_at, updated_at`;
 
 export async function readCheckpoint(
@@ -87,6 +93,8 @@ export async function readCheckpoints(
 
 export interface CheckpointMove {
   readonly name: string;
+  /** The generation the caller read: a rebuild switched in since refuses the move. */
+  readonly generation: number;
   /** Where the caller believes the checkpoint is: the move is refused otherwise. */
   readonly from: Position;
   readonly to: Position;
@@ -98,16 +106,25 @@ export interface CheckpointMove {
 /**
  * Moves the checkpoint past a batch, inside the caller's transaction (the
  * one that wrote the batch's rows), and notifies at commit. Returns false,
- * changing nothing, when the row is not at `from` or is failed: someone else
- * moved it, and the caller must not commit.
+ * changing nothing, when the row is not at `from`, is failed, or is of
+ * another generation (a rebuild switched in): someone else moved it, and the
+ * caller must not commit.
  */
 export async function moveCheckpoint(client: Queryable, move: CheckpointMove): Promise<boolean> {
   const { rowCount } = await client.query(
     `UPDATE projection.checkpoints
         SET position = $3, state = $4, events_applied = events_applied + $5,
             last_event_recorded_at = $6, retries = 0, last_error = NULL, updated_at = now()
-      WHERE name = $1 AND position = $2 AND state <> 'failed'`,
-    [move.name, move.from, move.to, move.state, move.eventsApplied, move.lastEventRecordedAt],
+      WHERE name = $1 AND position = $2 AND state <> 'failed' AND generation = $7`,
+    [
+      move.name,
+      move.from,
+      move.to,
+      move.state,
+      move.eventsApplied,
+      move.lastEventRecordedAt,
+      move.generation,
+    ],
   );
   if (rowCount !== 1) return false;
   await notifyCheckpoint(client, move.name);
@@ -171,6 +188,7 @@ function toCheckpoint(row: CheckpointRow): Checkpoint {
     name: row.name,
     version: row.version,
     policyVersion: row.policy_version,
+    generation: row.generation,
     position: row.position as Position,
     state: row.state,
     failedPosition: row.failed_position as Position | null,

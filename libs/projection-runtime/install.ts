@@ -1,12 +1,11 @@
 import type pg from 'pg';
-import { ACCESS_POLICY_VERSION } from '../authz/policy.js';
 import { START } from '../event-store/index.js';
 import { type Projection } from './projection.js';
 
 /** Any fixed number: serializes installers across processes (api and projector start together). */
 const INSTALL_LOCK_KEY = 7_346_201_776;
 
-/** Thrown when the database holds another version of a projection than this code. */
+/** Thrown when the database holds a newer version of a projection than this code: never downgraded. */
 export class ProjectionVersionMismatch extends Error {
   readonly code = 'PROJECTION.VERSION_MISMATCH';
   constructor(
@@ -15,22 +14,31 @@ export class ProjectionVersionMismatch extends Error {
     readonly wanted: number,
   ) {
     super(
-      `Projection ${projection} is installed at version ${installed}, this code is version ${wanted}: ` +
-        'rebuild it (tenantry projections rebuild) before running this code against it.',
+      `Projection ${projection} is installed at version ${installed}, newer than this code's version ${wanted}: ` +
+        'run the newer code, or rebuild it with this code (tenantry projections rebuild).',
     );
     this.name = 'ProjectionVersionMismatch';
   }
 }
 
 /**
- * Creates a projection's tables and its checkpoint row (at the start of the
- * log) the first time its version runs, in one transaction, so a crash
- * leaves either both or neither. Idempotent; safe to call from several
- * processes at once.
- *
- * @returns true when this call installed it
+ * - `installed`: this call created its tables and checkpoint (an empty database).
+ * - `current`: its checkpoint row holds this version.
+ * - `needs-build`: its tables exist without a checkpoint row (deleted by
+ *   hand), or the row holds an older version: the tables stay as they are,
+ *   serving, until a rebuild beside them switches in (rebuild.ts).
  */
-export async function installProjection(ownerPool: pg.Pool, projection: Projection): Promise<boolean> {
+export type InstallOutcome = 'installed' | 'current' | 'needs-build';
+
+/**
+ * Creates a projection's tables and its checkpoint row (at the start of the
+ * log) when neither exists, in one transaction, so a crash leaves either both
+ * or neither. Anything else an operator may have left (tables without a row,
+ * an older version) is never an error here: it is answered `needs-build`,
+ * and the caller rebuilds beside the live tables. Idempotent; safe to call
+ * from several processes at once.
+ */
+export async function installProjection(ownerPool: pg.Pool, projection: Projection): Promise<InstallOutcome> {
   const client = await ownerPool.connect();
   try {
     await client.query('BEGIN');
@@ -42,19 +50,27 @@ export async function installProjection(ownerPool: pg.Pool, projection: Projecti
     const installed = rows[0];
     if (installed) {
       await client.query('COMMIT');
-      if (installed.version !== projection.version) {
+      if (installed.version > projection.version) {
         throw new ProjectionVersionMismatch(projection.name, installed.version, projection.version);
       }
-      return false;
+      return installed.version === projection.version ? 'current' : 'needs-build';
+    }
+    const existing = await client.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL',
+      [projection.tables],
+    );
+    if (existing.rows[0]!.count > 0) {
+      await client.query('COMMIT');
+      return 'needs-build';
     }
     await client.query(projection.schemaSql);
     await client.query(
       `INSERT INTO projection.checkpoints (name, version, policy_version, position, state)
        VALUES ($1, $2, $3, $4, 'catching_up')`,
-      [projection.name, projection.version, ACCESS_POLICY_VERSION, START],
+      [projection.name, projection.version, projection.policyVersion ?? null, START],
     );
     await client.query('COMMIT');
-    return true;
+    return 'installed';
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

@@ -13,6 +13,7 @@ import {
 } from './checkpoint.js';
 import { ApplierConnection } from './applier-connection.js';
 import { installProjection } from './install.js';
+import { rebuildProjection, RebuildRefused, switchLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
 import { SubscriptionBatches } from './subscription-batches.js';
 
@@ -118,6 +119,8 @@ export class ProjectionRunner {
   private view: RunnerView;
   /** The checkpoint as committed, while this runner holds the lock. */
   private committed: Position | undefined;
+  /** The checkpoint row's generation this session read: a rebuild switched in since stops the session. */
+  private generation = 0;
   private installed = false;
   private loop: Promise<void> | undefined;
   private lastProblem: string | undefined;
@@ -166,7 +169,8 @@ export class ProjectionRunner {
     while (!this.stopped) {
       try {
         if (!this.installed) {
-          await installProjection(this.options.ownerPool, this.projection);
+          const outcome = await installProjection(this.options.ownerPool, this.projection);
+          if (outcome === 'needs-build') await this.rebuildBeside();
           this.installed = true;
         }
         if (connection?.lost) {
@@ -189,7 +193,14 @@ export class ProjectionRunner {
           this.setState('standby');
         }
       } catch (error) {
-        this.problem(error);
+        if (error instanceof CheckpointMovedElsewhere) {
+          this.log.info(
+            { reason: error.message },
+            'checkpoint moved by a rebuild or a skip: resuming from it',
+          );
+        } else {
+          this.problem(error);
+        }
         await connection?.close();
         connection = undefined;
         this.setState('standby');
@@ -208,7 +219,15 @@ export class ProjectionRunner {
         this.installed = false;
         throw new Error(`projection ${this.name} has no checkpoint row`);
       }
+      if (checkpoint.version !== this.projection.version) {
+        // A rebuild by another version switched in: install decides (rebuild, or refuse a downgrade).
+        this.installed = false;
+        throw new Error(
+          `projection ${this.name} is at version ${checkpoint.version}, this code is version ${this.projection.version}`,
+        );
+      }
       this.committed = checkpoint.position;
+      this.generation = checkpoint.generation;
       this.view = { ...this.view, position: checkpoint.position, lastError: checkpoint.lastError };
       if (checkpoint.state === 'failed') {
         // Found failed (this runner did not just fail it, which it logged): say why it idles.
@@ -327,9 +346,11 @@ export class ProjectionRunner {
     const client = connection.client;
     const last = events.at(-1)!;
     await client.query('BEGIN');
+    await this.holdSwitchLock(client);
     await applyEvents(client, this.projection, events, this.options.upcast);
     const moved = await moveCheckpoint(client, {
       name: this.name,
+      generation: this.generation,
       from: this.committed!,
       to: last.position,
       state,
@@ -363,6 +384,7 @@ export class ProjectionRunner {
     const message = `${event.type}: ${errorMessage(error)}`;
     const client = connection.client;
     await client.query('BEGIN');
+    await this.holdSwitchLock(client);
     await markCheckpointFailed(client, {
       name: this.name,
       position: event.position,
@@ -378,6 +400,56 @@ export class ProjectionRunner {
       { err: error, failedPosition: event.position, eventType: event.type, eventId: event.metadata.eventId },
       'projection failed: it stopped before an event it cannot apply and waits for a fix or a skip',
     );
+  }
+
+  /**
+   * Shared with every other batch, exclusive to a rebuild's switch
+   * (rebuild.ts): taken first in each batch transaction, so a switch never
+   * meets a batch half-way through the tables it moves.
+   */
+  private async holdSwitchLock(client: pg.ClientBase): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [switchLockName(this.name)]);
+    // Checked under the lock, before any row is written: a batch that waited for a switch
+    // must not apply its events to the tables switched in (they may hold them already,
+    // and an INSERT-only projection would then fail on its own rows).
+    const { rows } = await client.query<{ generation: number }>(
+      'SELECT generation FROM projection.checkpoints WHERE name = $1',
+      [this.name],
+    );
+    if (rows[0]?.generation !== this.generation)
+      throw new CheckpointMovedElsewhere(this.name, this.committed!);
+  }
+
+  /**
+   * The tables exist without a checkpoint row, or at an older version
+   * (operators delete rows; a deploy bumps a version): rebuild beside them,
+   * while they keep serving, and switch in (rebuild.ts). Another process
+   * already rebuilding it is a problem of the loop: this runner waits.
+   */
+  private async rebuildBeside(): Promise<void> {
+    this.log.warn(
+      { version: this.projection.version },
+      'projection has tables but no checkpoint of this version: rebuilding it beside them',
+    );
+    try {
+      const result = await rebuildProjection({
+        projection: this.projection,
+        eventStore: this.options.eventStore,
+        ownerPool: this.options.ownerPool,
+        upcast: this.options.upcast,
+        logger: this.log,
+        signal: this.stopping.signal,
+      });
+      this.log.info(
+        { position: result.position, events: result.eventsApplied, seconds: result.seconds },
+        'projection rebuilt and switched in',
+      );
+    } catch (error) {
+      if (error instanceof RebuildRefused && error.code === 'PROJECTION.REBUILD_RUNNING') {
+        throw new Error(`projection ${this.name} is being rebuilt by another process: waiting`);
+      }
+      throw error;
+    }
   }
 
   private setState(state: RunnerState): void {

@@ -39,12 +39,25 @@ export interface Projection {
    */
   readonly version: number;
   /**
+   * The access policy version its rows derive from, for a projection that
+   * materializes policy-derived data (chat-access); absent for the others.
+   * Recorded with its checkpoint at each build; a row built under another
+   * version reports itself `stale` (DESIGN.md §8) until rebuilt. The runtime
+   * compares numbers only: it knows nothing of the policy.
+   */
+  readonly policyVersion?: number;
+  /**
    * The DDL of its tables, run once, as the owner, when this version first
    * starts. Every tenant table ends with `tenantTableSql(table)`, every
    * platform table with `platformTableSql(table)`.
    */
   readonly schemaSql: string;
-  /** Its tables, schema-qualified: what the RLS tests and rebuilds enumerate. */
+  /**
+   * Its tables, schema-qualified: what the RLS tests and rebuilds enumerate.
+   * A rebuild (rebuild.ts) runs `schemaSql` and `apply` with these names
+   * pointed at a side schema, so every statement must name its tables
+   * exactly as listed here (the constants the queries use).
+   */
   readonly tables: readonly string[];
   /**
    * Applies one event inside the batch's transaction. It must ignore event

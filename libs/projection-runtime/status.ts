@@ -1,7 +1,7 @@
-import { ACCESS_POLICY_VERSION } from '../authz/policy.js';
 import { type EventStore, type Position, START } from '../event-store/index.js';
 import { type Checkpoint, type CheckpointState, type Queryable, readCheckpoints } from './checkpoint.js';
 import { APPLIER_LOCK_HELD_SQL, applierLockName } from './projection-runner.js';
+import { buildLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
 
 /** Events counted at most per projection: beyond it, status says "at least". */
@@ -17,8 +17,11 @@ export interface ProjectionStatus {
   readonly version: number;
   /** The version the database holds; differs from `version` until a rebuild. */
   readonly installedVersion: number | null;
+  /** The access policy version its rows were built under; null for a projection of no policy-derived data. */
   readonly policyVersion: number | null;
-  /** Built under an older access policy than this code's: a rebuild brings it current. */
+  /** The access policy version this code builds under; null for a projection of no policy-derived data. */
+  readonly currentPolicyVersion: number | null;
+  /** Built under another access policy than this code's: a rebuild brings it current. */
   readonly stale: boolean;
   readonly state: ProjectionState;
   /** Some process holds the applier lock: a runner is applying it (or waiting for a skip). */
@@ -36,6 +39,31 @@ export interface ProjectionStatus {
   readonly retries: number;
   readonly eventsApplied: number;
   readonly updatedAt: Date | null;
+  /** Events skipped by support staff, oldest first (DESIGN.md §7). */
+  readonly skips: readonly SkipRecord[];
+  /** A rebuild in progress (or killed, to be resumed): where its side tables are. */
+  readonly rebuild: RebuildRecord | null;
+}
+
+export interface SkipRecord {
+  readonly position: Position;
+  readonly eventType: string;
+  readonly eventId: string | null;
+  readonly reason: string;
+  readonly actor: string;
+  readonly skippedAt: Date;
+}
+
+export interface RebuildRecord {
+  readonly version: number;
+  readonly policyVersion: number | null;
+  readonly orgId: string | null;
+  readonly position: Position;
+  readonly eventsApplied: number;
+  readonly startedAt: Date;
+  readonly updatedAt: Date;
+  /** Some process holds the build lock; false: a killed rebuild, resumed by the next `rebuild`. */
+  readonly running: boolean;
 }
 
 export interface StatusOptions {
@@ -71,12 +99,19 @@ export async function readProjectionStatus(
     return lag;
   };
 
+  const names = projections.map((p) => p.name);
+  const [skips, rebuilds] = await Promise.all([readSkips(pool, names), readRebuilds(pool, names)]);
+
   const statuses: ProjectionStatus[] = [];
   for (const projection of projections) {
     const checkpoint = checkpoints.get(projection.name);
     const position = checkpoint?.position ?? START;
     const [lag, running] = await Promise.all([lagAt(position), isApplierRunning(pool, projection.name)]);
-    statuses.push(toStatus(projection, checkpoint, { head, running, ...lag }));
+    statuses.push({
+      ...toStatus(projection, checkpoint, { head, running, ...lag }),
+      skips: skips.get(projection.name) ?? [],
+      rebuild: rebuilds.get(projection.name) ?? null,
+    });
   }
   return statuses;
 }
@@ -137,6 +172,76 @@ async function measureLag(
   return { lagEvents: Math.min(counted, cap), lagEventsCapped: counted > cap, lagSeconds };
 }
 
+/** Whether a projection's rows were built under another access policy than this code's (DESIGN.md §8). */
+export function isStale(projection: Projection, builtUnder: number | null | undefined): boolean {
+  if (projection.policyVersion === undefined || builtUnder === undefined) return false;
+  return builtUnder !== projection.policyVersion;
+}
+
+async function readSkips(pool: Queryable, names: readonly string[]): Promise<Map<string, SkipRecord[]>> {
+  const { rows } = await pool.query<{
+    name: string;
+    position: string;
+    event_type: string;
+    event_id: string | null;
+    reason: string;
+    actor: string;
+    skipped_at: Date;
+  }>(
+    `SELECT name, position, event_type, event_id, reason, actor, skipped_at
+       FROM projection.skips WHERE name = ANY($1::text[]) ORDER BY skipped_at, id`,
+    [names],
+  );
+  const byName = new Map<string, SkipRecord[]>();
+  for (const row of rows) {
+    const list = byName.get(row.name) ?? [];
+    list.push({
+      position: row.position as Position,
+      eventType: row.event_type,
+      eventId: row.event_id,
+      reason: row.reason,
+      actor: row.actor,
+      skippedAt: row.skipped_at,
+    });
+    byName.set(row.name, list);
+  }
+  return byName;
+}
+
+async function readRebuilds(pool: Queryable, names: readonly string[]): Promise<Map<string, RebuildRecord>> {
+  const { rows } = await pool.query<{
+    name: string;
+    version: number;
+    policy_version: number | null;
+    org_id: string | null;
+    position: string;
+    events_applied: string;
+    started_at: Date;
+    updated_at: Date;
+  }>(
+    `SELECT name, version, policy_version, org_id, position, events_applied, started_at, updated_at
+       FROM projection.builds WHERE name = ANY($1::text[])`,
+    [names],
+  );
+  const result = new Map<string, RebuildRecord>();
+  for (const row of rows) {
+    const { rows: held } = await pool.query<{ held: boolean }>(APPLIER_LOCK_HELD_SQL, [
+      buildLockName(row.name),
+    ]);
+    result.set(row.name, {
+      version: row.version,
+      policyVersion: row.policy_version,
+      orgId: row.org_id,
+      position: row.position as Position,
+      eventsApplied: Number(row.events_applied),
+      startedAt: row.started_at,
+      updatedAt: row.updated_at,
+      running: held[0]!.held,
+    });
+  }
+  return result;
+}
+
 async function isApplierRunning(pool: Queryable, name: string): Promise<boolean> {
   const { rows } = await pool.query<{ held: boolean }>(APPLIER_LOCK_HELD_SQL, [applierLockName(name)]);
   return rows[0]!.held;
@@ -146,13 +251,14 @@ function toStatus(
   projection: Projection,
   checkpoint: Checkpoint | undefined,
   figures: Lag & { head: Position; running: boolean },
-): ProjectionStatus {
+): Omit<ProjectionStatus, 'skips' | 'rebuild'> {
   return {
     name: projection.name,
     version: projection.version,
     installedVersion: checkpoint?.version ?? null,
     policyVersion: checkpoint?.policyVersion ?? null,
-    stale: checkpoint !== undefined && checkpoint.policyVersion < ACCESS_POLICY_VERSION,
+    currentPolicyVersion: projection.policyVersion ?? null,
+    stale: isStale(projection, checkpoint?.policyVersion),
     state: checkpoint?.state ?? 'not_installed',
     running: figures.running,
     position: checkpoint?.position ?? START,

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { type EventRef } from '../../libs/authz/access-facts.js';
+import { ACCESS_POLICY } from '../../libs/authz/policy.js';
 import { type ChatEvent } from '../../libs/domain/chat/chat.events.js';
 import { type GroupEvent } from '../../libs/domain/group/group.events.js';
 import { type OrganizationEvent } from '../../libs/domain/organization/organization.events.js';
@@ -31,6 +32,10 @@ type AccessEvent = OrganizationEvent | GroupEvent | WorkspaceEvent | ChatEvent;
 export const chatAccessProjection: Projection = {
   name: 'chat-access',
   version: 1,
+  /** Its rows are libs/authz's answers: a new policy makes them stale (DESIGN.md §8). */
+  get policyVersion() {
+    return ACCESS_POLICY.version;
+  },
   schemaSql: CHAT_ACCESS_SCHEMA_SQL,
   tables: CHAT_ACCESS_TABLES,
   async apply(client, event) {

@@ -84,13 +84,17 @@ describe('projection status', () => {
     expect(await status(total)).toMatchObject({ lagEvents: total, lagEventsCapped: false });
   });
 
-  it('reports a projection built under an older access policy as stale, and one never run as not installed', async () => {
-    const built = eventLogProjection({ name: 'status_stale' });
+  it('reports a projection built under an older access policy as stale, one of no policy data never, and one never run as not installed', async () => {
+    const built = { ...eventLogProjection({ name: 'status_stale' }), policyVersion: 7 };
     await installProjection(world.database.ownerPool, built);
     await world.database.ownerPool.query(
       'UPDATE projection.checkpoints SET policy_version = policy_version - 1 WHERE name = $1',
       [built.name],
     );
+    const policyFree = eventLogProjection({ name: 'status_policy_free' });
+    await installProjection(world.database.ownerPool, policyFree);
+    const [free] = await readProjectionStatus(world.database.appPool, world.eventStore, [policyFree]);
+    expect(free).toMatchObject({ stale: false, policyVersion: null, currentPolicyVersion: null });
     const never = eventLogProjection({ name: 'status_never_run', version: 3 });
 
     const [stale, notInstalled] = await readProjectionStatus(world.database.appPool, world.eventStore, [
@@ -98,7 +102,13 @@ describe('projection status', () => {
       never,
     ]);
 
-    expect(stale).toMatchObject({ name: 'status_stale', stale: true, state: 'catching_up' });
+    expect(stale).toMatchObject({
+      name: 'status_stale',
+      stale: true,
+      state: 'catching_up',
+      policyVersion: 6,
+      currentPolicyVersion: 7,
+    });
     expect(notInstalled).toMatchObject({
       name: 'status_never_run',
       version: 3,

@@ -12,7 +12,19 @@ import { type E2eApp, startE2eApp } from '../e2e/support/e2e-app.js';
  */
 
 /** Tables that hold no tenant data (DESIGN.md §7: users, token hashes, checkpoints). */
-const PLATFORM_TABLES = new Set(['read_model.users', 'read_model.api_tokens', 'projection.checkpoints']);
+/**
+ * No tenant data: users and token hashes (DESIGN.md §7), and the projection
+ * runtime's operational rows, which the admin route and metrics read as the
+ * app role: checkpoints, skips (who skipped which event, why) and rebuilds
+ * in progress (which projection, and which org for a per-tenant one).
+ */
+const PLATFORM_TABLES = new Set([
+  'read_model.users',
+  'read_model.api_tokens',
+  'projection.checkpoints',
+  'projection.skips',
+  'projection.builds',
+]);
 
 interface TableFacts {
   table: string;

@@ -31,6 +31,7 @@ describe('configuration from the environment', () => {
       eventStoreUrl: undefined,
       logLevel: 'info',
       appDbPassword: undefined,
+      projector: true,
     });
   });
 
@@ -44,6 +45,7 @@ describe('configuration from the environment', () => {
         EVENTSTORE_URL: 'esdb://eventstore:2113?tls=false',
         LOG_LEVEL: 'DEBUG',
         TENANTRY_APP_DB_PASSWORD: 'app-secret',
+        TENANTRY_PROJECTOR: 'OFF',
       },
       cwd,
     );
@@ -55,6 +57,7 @@ describe('configuration from the environment', () => {
       eventStoreUrl: 'esdb://eventstore:2113?tls=false',
       logLevel: 'debug',
       appDbPassword: 'app-secret',
+      projector: false,
     });
   });
 
@@ -80,6 +83,7 @@ describe('configuration from the environment', () => {
     [{ DATABASE_URL: 'mysql://db/x' }, /^DATABASE_URL must start with postgres:\/\//],
     [{ EVENTSTORE_URL: 'http://eventstore:2113' }, /^EVENTSTORE_URL must start with esdb:\/\//],
     [{ TENANTRY_OPERATOR_TOKEN: 'short' }, /^TENANTRY_OPERATOR_TOKEN must be at least 32 characters/],
+    [{ TENANTRY_PROJECTOR: 'maybe' }, /^TENANTRY_PROJECTOR must be on or off/],
   ])('refuses %j', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

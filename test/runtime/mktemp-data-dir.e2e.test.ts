@@ -46,6 +46,7 @@ import { resolveOperatorToken, type TenantryConfig } from '../../libs/config/ind
       eventStoreUrl: undefined,
       logLevel: 'info',
       appDbPassword: undefined,
+      projector: true,
     };
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
     // In main.ts's order: the operator token lands in the directory before Postgres starts.

@@ -63,6 +63,41 @@ export class ProjectionMetrics {
         }
       },
     });
+    new Gauge({
+      name: 'tenantry_projection_stale',
+      help: '1 while the projection was built under another access policy than the running code (rebuild it)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.stale ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_projection_rebuild_running',
+      help: '1 while a process rebuilds the projection beside its live tables (tenantry projections rebuild)',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.rebuild?.running ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_projection_rebuild_events_applied',
+      help:
+        'Events applied to the side tables of a rebuild in progress or stopped (0 when none); ' +
+        'its rate is the rebuild speed, and lag_events minus it how far it has to go',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.rebuild?.eventsApplied ?? 0);
+      },
+    });
     new Counter({
       name: 'tenantry_projection_events_applied_total',
       help: 'Events the projection has applied (its throughput is the rate of this)',

@@ -2,6 +2,7 @@ import { EventStoreSchema1732406400000 } from './1732406400000-event-store-schem
 import { IdempotencyKeys1732406500000 } from './1732406500000-idempotency-keys.js';
 import { ProjectionRuntime1732500000000 } from './1732500000000-projection-runtime.js';
 import { ProjectionFailures1732510000000 } from './1732510000000-projection-failures.js';
+import { ProjectionBuilds1732600000000 } from './1732600000000-projection-builds.js';
 
 /** Every migration, oldest first. A new one is appended here; an applied one never changes. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   IdempotencyKeys1732406500000,
   ProjectionRuntime1732500000000,
   ProjectionFailures1732510000000,
+  ProjectionBuilds1732600000000,
 ];

@@ -1,0 +1,445 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import {
+  type EventStore,
+  maxPosition,
+  type Position,
+  type RecordedEvent,
+  START,
+} from '../event-store/index.js';
+import { setTenant } from '../persistence/index.js';
+import { toProjectedEvent, type Upcast } from './apply-batch.js';
+import { ApplierConnection } from './applier-connection.js';
+import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
+import { type Projection } from './projection.js';
+import {
+  buildSchemaName,
+  redirectedClient,
+  retiredSchemaName,
+  splitTableName,
+  tableRedirect,
+} from './side-tables.js';
+
+/**
+ * Blue/green rebuilds (DESIGN.md §8; README.md "Rebuilds"): the projection's
+ * code builds its tables again from the start of the log in a side schema,
+ * while the live tables keep serving; once the side tables have caught up,
+ * one transaction swaps them in and drops the old ones.
+ */
+
+/** How long the switch waits for readers to leave the live tables before it gives way and retries. */
+const SWITCH_LOCK_TIMEOUT_MS = 250;
+const SWITCH_ATTEMPTS = 200;
+/** How long one transaction of the build phase may apply events before it commits. */
+const PAGE_TRANSACTION_BUDGET_MS = 100;
+/** Postgres: lock_timeout expired. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** The session advisory lock one rebuild of a projection holds (a second is refused). */
+export function buildLockName(projectionName: string): string {
+  return `tenantry.projection-build:${projectionName}`;
+}
+
+/**
+ * The transaction advisory lock a switch holds exclusively and every batch
+ * of the live runner holds shared: a switch waits for the batch in flight,
+ * and the next batch waits for the switch, before touching any table.
+ */
+export function switchLockName(projectionName: string): string {
+  return `tenantry.projection-switch:${projectionName}`;
+}
+
+export type RebuildRefusalCode =
+  | 'PROJECTION.REBUILD_RUNNING'
+  | 'PROJECTION.NOT_TENANT_SCOPED'
+  | 'PROJECTION.NOT_INSTALLED'
+  | 'PROJECTION.VERSION_MISMATCH'
+  | 'PROJECTION.REBUILD_INTERRUPTED'
+  | 'PROJECTION.REBUILD_FAILED';
+
+/** A rebuild that did not (or not yet) switch in, and why; `code` is stable. */
+export class RebuildRefused extends Error {
+  constructor(
+    readonly code: RebuildRefusalCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RebuildRefused';
+  }
+}
+
+export interface RebuildProgress {
+  readonly name: string;
+  readonly phase: 'building' | 'switching' | 'done';
+  /** The last event applied to the side tables. */
+  readonly position: Position;
+  /** The log's head when the rebuild (re)started; it moves on while the rebuild runs. */
+  readonly head: Position;
+  /** Events applied to the side tables, including those of a killed run resumed. */
+  readonly eventsApplied: number;
+  /** Events this run applied. */
+  readonly eventsThisRun: number;
+  /** Events of the log up to `head` (those of the org, with an org): the progress bar's total. */
+  readonly total: number;
+}
+
+export interface RebuildOptions {
+  readonly projection: Projection;
+  readonly eventStore: EventStore;
+  /** Owner role: creates the side schema; its settings open the rebuild's own session. */
+  readonly ownerPool: pg.Pool;
+  readonly upcast: Upcast;
+  readonly logger: Logger;
+  /**
+   * Rebuild only this tenant's rows, reading only the streams that start
+   * with `streamPrefix` (the domain's tenant prefix; DESIGN.md §8 `--org`).
+   */
+  readonly tenant?: { readonly orgId: string; readonly streamPrefix: string };
+  /** Events per transaction (default 1000). */
+  readonly batchSize?: number;
+  readonly onProgress?: (progress: RebuildProgress) => void;
+  /** Stops between batches; what is committed stays, and the next run resumes from it. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RebuildResult {
+  readonly name: string;
+  readonly version: number;
+  readonly policyVersion: number | null;
+  readonly orgId: string | null;
+  /** The checkpoint after the switch: never before where it was. */
+  readonly position: Position;
+  readonly eventsApplied: number;
+  readonly eventsThisRun: number;
+  /** Resumed the side tables of an earlier run that was killed or stopped. */
+  readonly resumed: boolean;
+  readonly seconds: number;
+}
+
+interface BuildRow {
+  version: number;
+  policy_version: number | null;
+  org_id: string | null;
+  schema_name: string;
+  position: string;
+  events_applied: string;
+}
+
+/**
+ * Rebuilds one projection beside its live tables and switches it in.
+ *
+ * 1. Takes the projection's build lock (a second rebuild is refused) on a
+ *    session of its own, and creates the side schema with the projection's
+ *    DDL, the tenant policy included, or resumes the side schema a killed
+ *    run left when it was building the same version, policy and org.
+ * 2. Applies the log, page by page, each page and the build's position in
+ *    one transaction (`projection.builds`), with the projection's own
+ *    `apply` on a client whose table names point at the side schema.
+ * 3. Switches, in one transaction: takes the switch lock (the live runner's
+ *    batches hold it shared, so none is in flight and the next waits),
+ *    applies the events the live checkpoint has that the build lacks, then
+ *    moves the live tables out and the side tables in (`ALTER TABLE … SET
+ *    SCHEMA`: queries wait for the instant it takes, then read the new
+ *    tables, never an empty or half-built one), sets the checkpoint to the
+ *    later of the two positions (consistency tokens stay monotonic) with the
+ *    new version, policy version and generation, and drops the old tables.
+ *
+ * With `tenant`, only that tenant's streams are read, never beyond the live
+ * checkpoint, and the switch replaces that tenant's rows in the live tables
+ * (under its RLS tenant) instead of the tables; the checkpoint stays.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildResult> {
+  const { projection, eventStore, upcast } = options;
+  const name = projection.name;
+  const orgId = options.tenant?.orgId ?? null;
+  const batchSize = options.batchSize ?? 1000;
+  const log = options.logger.child({ component: 'rebuild', projection: name, ...(orgId ? { orgId } : {}) });
+  const started = process.hrtime.bigint();
+  const schema = buildSchemaName(name);
+  const rewrite = tableRedirect(projection, schema);
+  const streamPrefix = options.tenant?.streamPrefix;
+  const policyVersion = projection.policyVersion ?? null;
+
+  const connection = await ApplierConnection.open(
+    { ...options.ownerPool.options, application_name: `tenantry-rebuild:${name}` },
+    log,
+  );
+  try {
+    if (!(await connection.tryLock(buildLockName(name)))) {
+      throw new RebuildRefused('PROJECTION.REBUILD_RUNNING', `a rebuild of ${name} is already running`);
+    }
+    const raw = connection.client;
+    const side = redirectedClient(raw, rewrite);
+
+    if (orgId) {
+      const live = await readCheckpoint(raw, name);
+      if (!live)
+        throw new RebuildRefused('PROJECTION.NOT_INSTALLED', `${name} is not installed: rebuild it whole`);
+      if (live.version !== projection.version) {
+        throw new RebuildRefused(
+          'PROJECTION.VERSION_MISMATCH',
+          `${name} is installed at version ${live.version}, this code builds ${projection.version}: rebuild it whole`,
+        );
+      }
+    }
+
+    // 1. The side schema: resumed, or created afresh.
+    const previous = (
+      await raw.query<BuildRow>(
+        'SELECT version, policy_version, org_id, schema_name, position, events_applied FROM projection.builds WHERE name = $1',
+        [name],
+      )
+    ).rows[0];
+    const schemaExists =
+      (await raw.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rowCount === 1;
+    const resumed =
+      previous !== undefined &&
+      schemaExists &&
+      previous.version === projection.version &&
+      previous.policy_version === policyVersion &&
+      previous.org_id === orgId;
+    let position = resumed ? (previous.position as Position) : START;
+    let eventsApplied = resumed ? Number(previous.events_applied) : 0;
+    let lastRecordedAt: Date | null = null;
+    if (!resumed) {
+      await inTransaction(raw, async () => {
+        await raw.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await raw.query(`CREATE SCHEMA ${schema}`);
+        await raw.query(rewrite(projection.schemaSql));
+        if (orgId) await requireTenantTables(raw, projection, schema);
+        await raw.query('DELETE FROM projection.builds WHERE name = $1', [name]);
+        await raw.query(
+          `INSERT INTO projection.builds (name, version, policy_version, org_id, schema_name, position)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [name, projection.version, policyVersion, orgId, schema, START],
+        );
+      });
+    }
+    log.info({ resumedFrom: resumed ? position : null, schema }, 'rebuild started');
+
+    const head = await eventStore.headPosition();
+    const total = options.onProgress ? await countEvents(eventStore, streamPrefix, head) : 0;
+    let eventsThisRun = 0;
+    const report = (phase: RebuildProgress['phase']) =>
+      options.onProgress?.({ name, phase, position, head, eventsApplied, eventsThisRun, total });
+
+    /**
+     * Applies events to the side tables and moves the build's row, in the
+     * caller's transaction: all of them, or with `budgetMs` as many as fit in
+     * that time (at least one). Returns how many it applied.
+     */
+    const applyToSide = async (events: readonly RecordedEvent[], budgetMs = Infinity): Promise<number> => {
+      let tenant: string | null | undefined;
+      const deadline = Date.now() + budgetMs;
+      let applied = 0;
+      for (const recorded of events) {
+        if (applied > 0 && Date.now() > deadline) break;
+        applied++;
+        const event = toProjectedEvent(recorded, upcast);
+        if (event.orgId !== tenant) {
+          await setTenant(raw, event.orgId);
+          tenant = event.orgId;
+        }
+        try {
+          await projection.apply(side, event);
+        } catch (error) {
+          throw new RebuildRefused(
+            'PROJECTION.REBUILD_FAILED',
+            `${name} cannot apply ${recorded.type} at ${recorded.position} (${recorded.metadata.eventId}): ` +
+              `${error instanceof Error ? error.message : String(error)}; fix it and rerun: the rebuild resumes here`,
+          );
+        }
+      }
+      const last = events[applied - 1]!;
+      await raw.query(
+        `UPDATE projection.builds SET position = $2, events_applied = events_applied + $3,
+                last_event_recorded_at = $4, updated_at = now() WHERE name = $1`,
+        [name, last.position, applied, last.recordedAt],
+      );
+      position = last.position;
+      eventsApplied += applied;
+      eventsThisRun += applied;
+      lastRecordedAt = last.recordedAt;
+      return applied;
+    };
+
+    /** The next page after `position`, not beyond `limit`. */
+    const nextPage = async (limit: Position | undefined): Promise<RecordedEvent[]> => {
+      const page: RecordedEvent[] = [];
+      for await (const event of eventStore.readAll({
+        after: position,
+        maxCount: batchSize,
+        ...(streamPrefix ? { streamPrefix } : {}),
+      })) {
+        if (limit !== undefined && event.position > limit) break;
+        page.push(event);
+      }
+      return page;
+    };
+
+    // 2. Catch up in the side tables, page by page, each page committed with the build's position.
+    report('building');
+    for (;;) {
+      if (options.signal?.aborted) {
+        throw new RebuildRefused(
+          'PROJECTION.REBUILD_INTERRUPTED',
+          `rebuild of ${name} stopped at ${position}: run it again to resume`,
+        );
+      }
+      // One tenant's rows never get ahead of the live checkpoint: the live runner applies what follows.
+      const limit = orgId ? (await readCheckpoint(raw, name))?.position : undefined;
+      const page = await nextPage(limit);
+      if (page.length === 0) break;
+      // Short transactions: while one is open, the Postgres event store shows
+      // subscribers (the live runners) no newer event, so a long one delays
+      // every consistency token the API waits for.
+      for (let rest = page; rest.length > 0;) {
+        const applied = await inTransaction(raw, () => applyToSide(rest, PAGE_TRANSACTION_BUDGET_MS));
+        rest = rest.slice(applied);
+        report('building');
+      }
+    }
+
+    // 3. The switch.
+    report('switching');
+    const switchOnce = () =>
+      inTransaction(raw, async () => {
+        await raw.query('SELECT pg_advisory_xact_lock(hashtext($1))', [switchLockName(name)]);
+        const live = await readCheckpoint(raw, name, { forUpdate: true });
+        const livePosition = live?.position ?? START;
+        for (;;) {
+          const page = await nextPage(livePosition);
+          if (page.length === 0) break;
+          await applyToSide(page);
+        }
+        if (orgId) {
+          await setTenant(raw, orgId);
+          for (const table of projection.tables) {
+            const sideTable = `${schema}.${splitTableName(table).table}`;
+            await raw.query(`DELETE FROM ${table} WHERE org_id = $1`, [orgId]);
+            await raw.query(`INSERT INTO ${table} SELECT * FROM ${sideTable} WHERE org_id = $1`, [orgId]);
+          }
+          await setTenant(raw, null);
+          await raw.query(`DROP SCHEMA ${schema} CASCADE`);
+          await raw.query('DELETE FROM projection.builds WHERE name = $1', [name]);
+          await notifyCheckpoint(raw, name);
+          return livePosition;
+        }
+        // Every live table at once, or none: a reader holding one of them while waiting for
+        // another would otherwise deadlock with the switch. Waiting is bounded, below the
+        // deadlock timeout, so a reader is never the one aborted: the switch gives way and retries.
+        const existing = (
+          await raw.query<{ name: string }>(
+            'SELECT t.name FROM unnest($1::text[]) AS t(name) WHERE to_regclass(t.name) IS NOT NULL',
+            [projection.tables],
+          )
+        ).rows.map((row) => row.name);
+        if (existing.length > 0) {
+          await raw.query(`SET LOCAL lock_timeout = '${SWITCH_LOCK_TIMEOUT_MS}ms'`);
+          await raw.query(`LOCK TABLE ${existing.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+        }
+        const retired = retiredSchemaName(name);
+        await raw.query(`DROP SCHEMA IF EXISTS ${retired} CASCADE`);
+        await raw.query(`CREATE SCHEMA ${retired}`);
+        for (const table of projection.tables) {
+          const { schema: liveSchema, table: bare } = splitTableName(table);
+          await raw.query(`ALTER TABLE IF EXISTS ${table} SET SCHEMA ${retired}`);
+          await raw.query(`ALTER TABLE ${schema}.${bare} SET SCHEMA ${liveSchema}`);
+        }
+        await raw.query(`DROP SCHEMA ${retired} CASCADE`);
+        await raw.query(`DROP SCHEMA ${schema} CASCADE`);
+        const at = maxPosition(livePosition, position);
+        const state = live?.state === 'live' && at === livePosition ? 'live' : 'catching_up';
+        await raw.query(
+          `INSERT INTO projection.checkpoints
+           (name, version, policy_version, position, state, events_applied, last_event_recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (name) DO UPDATE SET
+           version = excluded.version, policy_version = excluded.policy_version,
+           position = excluded.position, state = excluded.state,
+           events_applied = excluded.events_applied,
+           last_event_recorded_at = coalesce(excluded.last_event_recorded_at, projection.checkpoints.last_event_recorded_at),
+           failed_position = NULL, failed_event_type = NULL, failed_event_id = NULL,
+           last_error = NULL, retries = 0, generation = projection.checkpoints.generation + 1,
+           updated_at = now()`,
+          [name, projection.version, policyVersion, at, state, eventsApplied, lastRecordedAt],
+        );
+        await raw.query('DELETE FROM projection.builds WHERE name = $1', [name]);
+        await notifyCheckpoint(raw, name);
+        return at;
+      });
+    let switched: Position | undefined;
+    for (let attempt = 1; switched === undefined; attempt++) {
+      // A switch rolled back rolls back its catch-up too: so do the counters.
+      const counters: {
+        position: Position;
+        eventsApplied: number;
+        eventsThisRun: number;
+        lastRecordedAt: Date | null;
+      } = { position, eventsApplied, eventsThisRun, lastRecordedAt };
+      try {
+        switched = await switchOnce();
+      } catch (error) {
+        ({ position, eventsApplied, eventsThisRun, lastRecordedAt } = counters);
+        if ((error as { code?: string }).code !== LOCK_NOT_AVAILABLE || attempt >= SWITCH_ATTEMPTS)
+          throw error;
+        log.debug({ attempt }, 'switch gave way to readers: retrying');
+        await new Promise((resolve) => setTimeout(resolve, 20 * Math.min(attempt, 10)));
+      }
+    }
+    report('done');
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    log.info({ position: switched, eventsApplied, eventsThisRun, seconds, resumed }, 'rebuild switched in');
+    return {
+      name,
+      version: projection.version,
+      policyVersion,
+      orgId,
+      position: switched,
+      eventsApplied,
+      eventsThisRun,
+      resumed,
+      seconds,
+    };
+  } finally {
+    await connection.close();
+  }
+}
+
+/** Events of the log (of one org's streams) up to `head`: what a progress bar counts to. */
+async function countEvents(eventStore: EventStore, streamPrefix: string | undefined, head: Position) {
+  let count = 0;
+  for await (const event of eventStore.readAll(streamPrefix ? { streamPrefix } : {})) {
+    if (event.position > head) break;
+    count++;
+  }
+  return count;
+}
+
+async function requireTenantTables(client: pg.ClientBase, projection: Projection, schema: string) {
+  const { rows } = await client.query<{ table_name: string }>(
+    `SELECT t.table_name FROM information_schema.tables t
+      WHERE t.table_schema = $1 AND NOT EXISTS (
+        SELECT 1 FROM information_schema.columns c
+         WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'org_id')`,
+    [schema],
+  );
+  if (rows.length > 0) {
+    throw new RebuildRefused(
+      'PROJECTION.NOT_TENANT_SCOPED',
+      `${projection.name} holds platform tables (${rows.map((r) => r.table_name).join(', ')}): rebuild it whole`,
+    );
+  }
+}
+
+async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN');
+  try {
+    const result = await work();
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}
