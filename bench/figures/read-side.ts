@@ -162,7 +162,10 @@ export async function accessAtInstant(bench: ReadSideBench, asOf: Position, runs
     const replay = await sequentialLatencies(Math.max(runs, bench.samples), async () => {
       warmEventsRead = (await ask(asOf)).stats.eventsRead;
     });
-    const past = await pastOrgPosition(eventStore, org.orgId, 1_000);
+    // 1,000 org events back, but never before the chat existed (the answer would be a 404).
+    const orgPast = await pastOrgPosition(eventStore, org.orgId, 1_000);
+    const created = await firstPosition(eventStore, streams.chat(org.orgId, chatId));
+    const past = orgPast === null || created === null ? null : orgPast > created ? orgPast : created;
     let pastEventsRead = 0;
     const pastReplay = past
       ? await sequentialLatencies(Math.max(runs, bench.samples), async () => {
@@ -197,6 +200,12 @@ export async function accessAtInstant(bench: ReadSideBench, asOf: Position, runs
   } finally {
     await superuser.end();
   }
+}
+
+/** The position of a stream's first event; null for a missing stream. */
+async function firstPosition(eventStore: EventStore, streamName: string): Promise<Position | null> {
+  for await (const event of eventStore.readStream(streamName, { maxCount: 1 })) return event.position;
+  return null;
 }
 
 /** The position of the org stream's event `back` events before its last, or null for a shorter stream. */

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { PROJECTIONS } from '../../projections/index.js';
 import { buildForChildren, type Child, killChildren, spawnChild } from '../support/child-processes.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -62,7 +63,9 @@ describe('a pg client error', () => {
       return rows;
     });
     // What is about to be cut: appliers, the LISTEN connection, clients idle inside transactions.
-    expect(sessions.filter((s) => s.application_name.startsWith('tenantry-projection:')).length).toBe(7);
+    expect(sessions.filter((s) => s.application_name.startsWith('tenantry-projection:')).length).toBe(
+      PROJECTIONS.length,
+    );
     expect(sessions.some((s) => /^LISTEN /.test(s.query))).toBe(true);
     expect(sessions.filter((s) => s.state === 'idle in transaction').length).toBeGreaterThanOrEqual(3);
 
