@@ -35,6 +35,7 @@ import { ChatsQueriesController } from './chats/chats.queries.controller.js';
 import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';
 import { ConsistencyGate, DEFAULT_MAX_WAITING } from './read-side/consistency-gate.js';
 import { READ_SIDE, type ReadSide, ReadModels } from './read-side/read-side.js';
+import { ReadScopeInterceptor, ReadScopes } from './read-side/request-read-scope.js';
 import { UsersQueriesController } from './users/users.queries.controller.js';
 import { ProjectionsAdminController } from './admin/projections.controller.js';
 import { ProjectionMetrics } from './metrics/projection-metrics.js';
@@ -89,8 +90,10 @@ export class AppModule implements NestModule {
         { provide: APP_FILTER, useExisting: ProblemDetailsFilter },
         { provide: APP_GUARD, useClass: BearerAuthGuard },
         { provide: APP_PIPE, useFactory: validationPipe },
-        // Registration order is nesting order, outermost first: idempotency must see (and
-        // replay) the CommandResponse itself, before it is rendered into status and headers.
+        // Registration order is nesting order, outermost first. The read scope's end comes
+        // first, so nothing can fail before it is in place. Idempotency must see (and replay)
+        // the CommandResponse itself, before it is rendered into status and headers.
+        { provide: APP_INTERCEPTOR, useClass: ReadScopeInterceptor },
         { provide: APP_INTERCEPTOR, useClass: CommandResponseInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         {
@@ -115,6 +118,7 @@ export class AppModule implements NestModule {
           } satisfies ReadSide,
         },
         ReadModels,
+        ReadScopes,
         ConsistencyGate,
         { provide: AUTH_FAILURE_LIMITS, useValue: options.authFailureLimits ?? DEFAULT_AUTH_FAILURE_LIMITS },
         AuthFailureLimiter,

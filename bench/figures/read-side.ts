@@ -1,12 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { ReadModels } from '../../apps/api/read-side/read-side.js';
+import { hashToken } from '../../apps/api/auth/api-token.js';
+import { type ReadSide } from '../../apps/api/read-side/read-side.js';
+import { ReadScopes, type RequestReadScope } from '../../apps/api/read-side/request-read-scope.js';
 import { accessAt, atPosition, StreamSnapshots } from '../../libs/audit/index.js';
 import { streams } from '../../libs/domain/streams.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore, type Position } from '../../libs/event-store/index.js';
 import { READ_MODEL_SCHEMA } from '../../libs/persistence/tenancy.js';
-import { getChatAccess, listVisibleChats } from '../../projections/chat-access/index.js';
+import { listVisibleChats } from '../../projections/chat-access/index.js';
 import { type HistoryManifest } from '../generate/history.js';
 import { type BenchEnvironment } from '../support/environment.js';
 import { percentile, sequentialLatencies } from '../support/measure.js';
@@ -18,13 +20,49 @@ export interface ReadSideBench {
   readonly samples: number;
 }
 
-function readModelsOf(env: BenchEnvironment): ReadModels {
-  return new ReadModels({
+function readScopesOf(env: BenchEnvironment): ReadScopes {
+  const readSide: ReadSide = {
     appPool: env.runtime.database.appPool,
     projectionNames: [],
     consistencyWaitMs: 5_000,
     maxWaiting: 256,
-  });
+  };
+  return new ReadScopes(readSide);
+}
+
+/**
+ * Opens the read scope of a request by `userId` with their token, as
+ * BearerAuthGuard does: in one round trip, the token's lookup, the org
+ * and (given a chat) the caller's access to it. Like the API, the caller
+ * does not wait for the scope's COMMIT ({@link endLater}).
+ */
+async function openScope(
+  scopes: ReadScopes,
+  manifest: HistoryManifest,
+  userId: string,
+  target: { org: string; chatId?: string },
+): Promise<RequestReadScope> {
+  const token = manifest.tokens.get(userId);
+  if (!token) throw new Error(`no token for user ${userId}`);
+  const { scope } = await scopes.open(
+    { kind: 'token', hash: hashToken(token), claimedUserId: userId },
+    target,
+  );
+  if (!scope) throw new Error(`the users projection refused the token of ${userId}`);
+  return scope;
+}
+
+/** Scope ends not awaited by the samples; awaited once a figure is measured, so a failed COMMIT still fails it. */
+const ending: Array<Promise<void>> = [];
+
+function endLater(scope: RequestReadScope): void {
+  const end = scope.end();
+  end.catch(() => undefined);
+  ending.push(end);
+}
+
+async function ended(): Promise<void> {
+  await Promise.all(ending.splice(0));
 }
 
 /** (user, chat) pairs of the largest org that the read model grants, for checks that succeed. */
@@ -44,15 +82,19 @@ export async function authorizationCheck(bench: ReadSideBench): Promise<Figure> 
     const org = bench.manifest.largest;
     const pairs = await grantedPairs(superuser, org.orgId, 500);
     if (pairs.length === 0) throw new Error('the read model grants nothing in the largest org');
-    const readModels = readModelsOf(bench.env);
+    const scopes = readScopesOf(bench.env);
     let denied = 0;
     const check = await sequentialLatencies(bench.samples, async (i) => {
       const { user_id: userId, chat_id: chatId } = pairs[i % pairs.length]!;
-      const access = await readModels.inOrg(org.orgId, userId, (client, membership) =>
-        getChatAccess(client, membership.orgId, userId, chatId),
-      );
-      if (access === null) denied++;
+      const scope = await openScope(scopes, bench.manifest, userId, { org: org.orgId, chatId });
+      try {
+        scope.readableChat();
+      } catch {
+        denied++;
+      }
+      endLater(scope);
     });
+    await ended();
     const primaryKey = await sequentialLatencies(bench.samples, (i) =>
       superuser.query(`SELECT * FROM ${READ_MODEL_SCHEMA}.chats WHERE chat_id = $1`, [
         pairs[i % pairs.length]!.chat_id,
@@ -60,7 +102,7 @@ export async function authorizationCheck(bench: ReadSideBench): Promise<Figure> 
     );
     return figure({
       id: 'B4',
-      name: 'authorization check "may U read chat C" as the query side does it (p99)',
+      name: 'authorization check "may U read chat C" as the query side does it: token, org and access in one round trip (p99)',
       value: percentile(check, 99),
       unit: 'ms',
       baselineName: 'primary-key SELECT of the chat row (p99)',
@@ -87,10 +129,11 @@ export async function firstPageOfChats(bench: ReadSideBench): Promise<Figure> {
       [org.orgId, userId],
     );
     const visible = Number(rows[0]!.n);
-    const readModels = readModelsOf(bench.env);
+    const scopes = readScopesOf(bench.env);
     let truncated = 0;
     const page = await sequentialLatencies(bench.samples, async () => {
-      const result = await readModels.inOrg(org.orgId, userId, (client, membership) =>
+      const scope = await openScope(scopes, bench.manifest, userId, { org: org.orgId });
+      const result = await scope.inOrg((client, membership) =>
         listVisibleChats(client, {
           orgId: membership.orgId,
           userId,
@@ -98,10 +141,12 @@ export async function firstPageOfChats(bench: ReadSideBench): Promise<Figure> {
           page: { limit: 50, after: null },
         }),
       );
+      endLater(scope);
       if (result.items.length !== Math.min(50, visible) || visible > 50 !== (result.next !== null)) {
         truncated++;
       }
     });
+    await ended();
     const unauthorized = await sequentialLatencies(bench.samples, () =>
       superuser.query(
         `SELECT chat_id, title, root_chat_id, parent_chat_id, workspace_id, created_at FROM ${READ_MODEL_SCHEMA}.chats

@@ -83,8 +83,10 @@ export async function openDatabase(
     logger.debug({ err: error }, 'a Postgres connection broke');
     health.connectionFailed();
   });
-  const ownerPool = createPool(ownerUrl, poolSize, 'owner', Client);
-  const appPool = createPool(appUrl, poolSize, 'app', Client);
+  const ownerPool = createPool(ownerUrl, poolSize, 'owner', Client, false);
+  // The app pool pipelines: statements sent without awaiting each other share a round trip
+  // (a request's read scope opens in one: tenancy.ts ReadTransaction).
+  const appPool = createPool(appUrl, poolSize, 'app', Client, true);
   const owner = createDataSource(ownerUrl, poolSize, options.entities, logger, Client);
   const app = createDataSource(appUrl, poolSize, options.entities, logger, Client);
 
@@ -138,8 +140,14 @@ async function ping(pool: pg.Pool): Promise<void> {
   await pool.query('SELECT 1');
 }
 
-function createPool(connectionString: string, max: number, role: string, Client: typeof pg.Client): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: `tenantry-${role}`, Client });
+function createPool(
+  connectionString: string,
+  max: number,
+  role: string,
+  Client: typeof pg.Client,
+  pipeline: boolean,
+): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max, application_name: `tenantry-${role}`, Client, pipeline });
   // An idle connection that breaks (Postgres restarting, stopping) must not crash the process:
   // the pool drops it and the next query opens a new one. Its client has already reported it.
   pool.on('error', () => undefined);

@@ -65,33 +65,104 @@ export interface ReadScope {
   readonly userId?: string | null;
 }
 
+/** The transaction every read runs in: one snapshot for all its statements, and no writes. */
+export const BEGIN_READ_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+
+const SET_SCOPE_SQL = `SELECT set_config('${TENANT_SETTING}', $1, true), set_config('${USER_SETTING}', $2, true)`;
+
 /**
- * Runs `read` in one read-only, repeatable-read transaction of the app role
- * with the scope set transaction-locally (`set_config(…, true)`), so a
- * pooled connection never carries one request's tenant into the next, and
- * every query of one answer sees the same snapshot.
+ * One read-only, repeatable-read transaction of the app role on a pooled
+ * connection, with the scope set transaction-locally (`set_config(…, true)`),
+ * so a pooled connection never carries one request's tenant or caller into
+ * the next, and every statement of one answer sees the same snapshot.
+ *
+ * {@link ReadTransaction.begin} sends `BEGIN`, the scope and the caller's first
+ * statements together: the app pool pipelines (pg's `pipeline` mode,
+ * database.ts), so that is one round trip, and Postgres still runs them in
+ * order, each seeing the settings the ones before it made. {@link end}
+ * commits and gives the connection back; it is idempotent, and the
+ * connection is destroyed rather than pooled when the transaction could not
+ * be ended cleanly.
+ */
+export class ReadTransaction {
+  private ending: Promise<void> | null = null;
+
+  private constructor(private readonly connection: pg.PoolClient) {}
+
+  /**
+   * Begins on a connection of `appPool`. `first` issues its statements on the
+   * client before its first `await` so they go out with `BEGIN`; its result
+   * is returned with the open transaction. On any error the transaction is
+   * rolled back, the connection released, and the error thrown.
+   */
+  static async begin<T>(
+    appPool: pg.Pool,
+    scope: ReadScope,
+    first: (client: pg.PoolClient) => Promise<T>,
+  ): Promise<{ transaction: ReadTransaction; first: T }> {
+    const client = await appPool.connect();
+    const transaction = new ReadTransaction(client);
+    // No await between these: on the pipelining pool they leave together.
+    const begun = client.query(BEGIN_READ_SQL);
+    const scoped = client.query(SET_SCOPE_SQL, [scope.orgId ?? '', scope.userId ?? '']);
+    let read: Promise<T>;
+    try {
+      read = first(client);
+    } catch (error) {
+      read = Promise.reject(error as Error);
+    }
+    const settled = await Promise.allSettled([begun, scoped, read]);
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      await transaction.abort();
+      throw failed.reason;
+    }
+    return { transaction, first: (settled[2] as PromiseFulfilledResult<T>).value };
+  }
+
+  /** The connection, for statements inside the transaction; never after {@link end}. */
+  get client(): pg.PoolClient {
+    if (this.ending) throw new Error('the read transaction has ended');
+    return this.connection;
+  }
+
+  /** Commits (nothing to write: it ends the snapshot) and gives the connection back. Idempotent. */
+  end(): Promise<void> {
+    this.ending ??= this.finish('COMMIT');
+    return this.ending;
+  }
+
+  /** Rolls back and gives the connection back. Idempotent, like {@link end}. */
+  abort(): Promise<void> {
+    this.ending ??= this.finish('ROLLBACK');
+    return this.ending;
+  }
+
+  private async finish(statement: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    try {
+      await this.connection.query(statement);
+      this.connection.release();
+    } catch (error) {
+      // A connection whose transaction state is unknown must not serve another request.
+      this.connection.release(error instanceof Error ? error : true);
+      if (statement === 'COMMIT') throw error;
+    }
+  }
+}
+
+/**
+ * Runs `read` in one {@link ReadTransaction} and ends it: for one-off reads
+ * (the CLI, tests). The API keeps one per request instead
+ * (apps/api/read-side/request-read-scope.ts).
  */
 export async function withReadScope<T>(
   appPool: pg.Pool,
   scope: ReadScope,
   read: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await appPool.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    await client.query(
-      `SELECT set_config('${TENANT_SETTING}', $1, true), set_config('${USER_SETTING}', $2, true)`,
-      [scope.orgId ?? '', scope.userId ?? ''],
-    );
-    const result = await read(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  const { transaction, first: result } = await ReadTransaction.begin(appPool, scope, read);
+  await transaction.end();
+  return result;
 }
 
 /** Sets the tenant for the rest of the current transaction (projectors, per event). */

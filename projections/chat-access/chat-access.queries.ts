@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { isPermission, type Permission } from '../../libs/authz/policy.js';
+import { CURRENT_TENANT_SQL, CURRENT_USER_SQL } from '../../libs/persistence/index.js';
 // The chats read model, joined by primary key for what a list shows, as GET …/chats/{id} shows it.
 import {
   CHAT_PEOPLE_SQL,
@@ -33,6 +34,23 @@ export async function getChatAccess(
     `SELECT permissions, write_blocked FROM ${CHAT_ACCESS_TABLE}
      WHERE org_id = $1 AND user_id = $2 AND chat_id = $3`,
     [orgId, userId, chatId],
+  );
+  const row = rows[0];
+  return row ? { permissions: row.permissions.filter(isPermission), writeBlocked: row.write_blocked } : null;
+}
+
+/**
+ * {@link getChatAccess} for the transaction's caller in its tenant (the
+ * `tenantry.user_id` and `tenantry.org_id` the statements before it set:
+ * users `authenticateCaller`, organizations `enterOrg`), so it can be sent
+ * with them in one round trip: with no caller or no tenant set it finds
+ * nothing, which is no access.
+ */
+export async function getCallerChatAccess(client: pg.ClientBase, chatId: string): Promise<ChatAccess | null> {
+  const { rows } = await client.query<{ permissions: string[]; write_blocked: boolean }>(
+    `SELECT permissions, write_blocked FROM ${CHAT_ACCESS_TABLE}
+     WHERE org_id = ${CURRENT_TENANT_SQL} AND user_id = ${CURRENT_USER_SQL} AND chat_id = $1`,
+    [chatId],
   );
   const row = rows[0];
   return row ? { permissions: row.permissions.filter(isPermission), writeBlocked: row.write_blocked } : null;

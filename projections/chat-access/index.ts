@@ -2,6 +2,7 @@ export { type AccessScope, type RecomputeResult, recomputeAccess } from './chat-
 export { chatAccessProjection } from './chat-access.projection.js';
 export {
   type ChatAccess,
+  getCallerChatAccess,
   getChatAccess,
   listVisibleChats,
   type VisibleChat,

@@ -5,6 +5,7 @@ export {
   organizationsProjection,
 } from './organizations.projection.js';
 export {
+  enterOrg,
   getOrg,
   listMembers,
   listOrgsOfUser,

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { type OrgRole } from '../../libs/authz/policy.js';
 import { isUuid } from '../../libs/domain/kernel/index.js';
 import { type OrgSettings } from '../../libs/domain/organization/organization.events.js';
+import { CURRENT_USER_SQL, TENANT_SETTING } from '../../libs/persistence/index.js';
 import { type Page, type PageRequest, toPage } from '../page.js';
 import { USERS_TABLE } from '../users/users.projection.js';
 import { ORG_MEMBERS_TABLE, ORGANIZATIONS_TABLE } from './organizations.projection.js';
@@ -99,6 +100,30 @@ export async function resolveOrgMembership(
        JOIN ${ORG_MEMBERS_TABLE} m ON m.org_id = o.org_id AND m.user_id = $2
       WHERE ${byId ? 'o.org_id = $1::uuid' : 'o.slug = $1'}`,
     [byId ? idOrSlug.toLowerCase() : idOrSlug, userId],
+  );
+  const row = rows[0];
+  return row
+    ? { orgId: row.org_id, slug: row.slug, name: row.name, role: row.role, settings: settingsOf(row) }
+    : null;
+}
+
+/**
+ * {@link resolveOrgMembership} for the transaction's caller (`tenantry.user_id`,
+ * set by the statement before it, users `authenticateCaller`), which, in the
+ * same statement, makes the org the transaction's tenant when the caller is a
+ * member of it. When they are not (or no caller is set), nothing is returned
+ * and no tenant is set: every tenant table then reads as empty. Runs before a
+ * tenant is chosen, under the `member_self` policies.
+ */
+export async function enterOrg(client: pg.ClientBase, idOrSlug: string): Promise<OrgMembership | null> {
+  const byId = isUuid(idOrSlug);
+  const { rows } = await client.query<OrgRow & { role: OrgRole }>(
+    `SELECT o.org_id, o.slug, o.name, o.chat_sharing_disabled, o.workspace_sharing_disabled, m.role,
+            set_config('${TENANT_SETTING}', o.org_id::text, true) AS tenant
+       FROM ${ORGANIZATIONS_TABLE} o
+       JOIN ${ORG_MEMBERS_TABLE} m ON m.org_id = o.org_id AND m.user_id = ${CURRENT_USER_SQL}
+      WHERE ${byId ? 'o.org_id = $1::uuid' : 'o.slug = $1'}`,
+    [byId ? idOrSlug.toLowerCase() : idOrSlug],
   );
   const row = rows[0];
   return row

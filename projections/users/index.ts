@@ -1,5 +1,6 @@
 export { API_TOKENS_TABLE, USERS_TABLE, usersProjection } from './users.projection.js';
 export {
+  authenticateCaller,
   findTokenByHash,
   getUser,
   listActiveTokens,

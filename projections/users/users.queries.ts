@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { USER_SETTING } from '../../libs/persistence/index.js';
 import { type Page, type PageRequest, toPage } from '../page.js';
 import { API_TOKENS_TABLE, USERS_TABLE } from './users.projection.js';
 
@@ -31,7 +32,10 @@ export interface TokenListItem {
 }
 
 /** The token whose SHA-256 (hex) is `hash`, revoked or not, with its user's status; null when unknown. */
-export async function findTokenByHash(client: pg.ClientBase, hash: string): Promise<TokenLookup | null> {
+export async function findTokenByHash(
+  client: pg.ClientBase | pg.Pool,
+  hash: string,
+): Promise<TokenLookup | null> {
   const { rows } = await client.query<{
     token_id: string;
     user_id: string;
@@ -47,6 +51,42 @@ export async function findTokenByHash(client: pg.ClientBase, hash: string): Prom
   const row = rows[0];
   return row
     ? { tokenId: row.token_id, userId: row.user_id, userStatus: row.status, revoked: row.revoked }
+    : null;
+}
+
+/**
+ * Authentication as the first statement of a read transaction (the API's
+ * request scope): the token whose SHA-256 (hex) is `hash`, as
+ * {@link findTokenByHash} answers it, and, in the same statement, the
+ * transaction's caller (`tenantry.user_id`) set to its user when the
+ * projection accepts it: not revoked, user active, and the user the token
+ * names (`claimedUserId`). Otherwise the caller is set to none, so the
+ * statements after it in the transaction see no one's memberships. Null when
+ * the projection does not know the hash.
+ */
+export async function authenticateCaller(
+  client: pg.ClientBase,
+  hash: string,
+  claimedUserId: string,
+): Promise<TokenLookup | null> {
+  const { rows } = await client.query<{
+    token_id: string | null;
+    user_id: string | null;
+    status: UserStatus | null;
+    revoked: boolean | null;
+  }>(
+    `SELECT t.token_id, t.user_id, u.status, t.revoked_at IS NOT NULL AS revoked,
+            set_config('${USER_SETTING}',
+              CASE WHEN t.revoked_at IS NULL AND u.status = 'active' AND t.user_id = $2::uuid
+                   THEN t.user_id::text ELSE '' END, true) AS caller
+       FROM (SELECT 1) AS one
+       LEFT JOIN (${API_TOKENS_TABLE} t JOIN ${USERS_TABLE} u ON u.user_id = t.user_id)
+         ON t.token_hash = $1`,
+    [hash, claimedUserId],
+  );
+  const row = rows[0];
+  return row?.token_id
+    ? { tokenId: row.token_id, userId: row.user_id!, userStatus: row.status!, revoked: row.revoked! }
     : null;
 }
 

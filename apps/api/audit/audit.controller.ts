@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import {
   type AclBound,
@@ -7,11 +7,10 @@ import {
 } from '../../../projections/acl-history/index.js';
 import { type OrgMembership } from '../../../projections/organizations/index.js';
 import { type PageRequest } from '../../../projections/page.js';
-import { CurrentUserId } from '../auth/auth.decorators.js';
 import { PageParams, toListAnswer } from '../http/pagination.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
-import { ReadModels } from '../read-side/read-side.js';
+import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
 import { instantQuery, uuidQuery } from './audit.params.js';
 import { AuditReplay } from './audit-replay.js';
 
@@ -23,17 +22,17 @@ const AUDIT_ROLES: ReadonlySet<string> = new Set(['auditor', 'owner', 'admin']);
  * by libs/audit from the event store, never from today's read models; only
  * the caller's CURRENT right to ask is read from the organizations
  * projection. Non-members, other tenants and the operator get 404 (the
- * operator before reaching here, from the guard); members 403.
+ * operator before reaching here, from the guard); members 403. The
+ * membership comes from the request's read scope, which the routes that
+ * replay end before replaying, so a long replay holds no read connection.
  */
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiParam(ORG_PARAM)
+@ReadsModels()
 @Controller('v1/orgs/:org/audit')
 export class AuditController {
-  constructor(
-    private readonly readModels: ReadModels,
-    private readonly replay: AuditReplay,
-  ) {}
+  constructor(private readonly replay: AuditReplay) {}
 
   @Get('access')
   @ApiQuery({ name: 'chatId', required: true })
@@ -43,12 +42,11 @@ export class AuditController {
       '`{ orgId, chatId, rootChatId, asOf, users: [{ userId, permissions, reasons: [{ kind, permissions, event: { eventId, position, occurredAt, actorId } }], writeBlocked }] }`',
   })
   async access(
-    @Param('org') org: string,
-    @CurrentUserId() userId: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Query('chatId') chatIdParam: unknown,
     @Query('asOf') asOfParam: unknown,
   ) {
-    const { orgId } = await this.auditor(org, userId);
+    const { orgId } = await auditor(scope);
     const chatId = uuidQuery('chatId', chatIdParam);
     const asOf = instantQuery('asOf', asOfParam);
     return found(await this.replay.access({ orgId, chatId, asOf }));
@@ -63,13 +61,12 @@ export class AuditController {
       '`{ orgId, chatId, rootChatId, asOf, userId, allowed, permissions, reasons, writeBlocked, blockedBy: [{ kind, subjectId?, cause: { type, eventId, position, occurredAt, actorId } | null, wouldGrant: { permissions, reasons } }] }`',
   })
   async explain(
-    @Param('org') org: string,
-    @CurrentUserId() callerId: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Query('chatId') chatIdParam: unknown,
     @Query('userId') userIdParam: unknown,
     @Query('asOf') asOfParam: unknown,
   ) {
-    const { orgId } = await this.auditor(org, callerId);
+    const { orgId } = await auditor(scope);
     const chatId = uuidQuery('chatId', chatIdParam);
     const userId = uuidQuery('userId', userIdParam);
     const asOf = instantQuery('asOf', asOfParam);
@@ -89,13 +86,12 @@ export class AuditController {
       '`{ orgId, chatId, from, to, items: [{ userId, before, after, event: { type, eventId, position, occurredAt, actorId, streamName } }] }`, in log order',
   })
   async accessChanges(
-    @Param('org') org: string,
-    @CurrentUserId() userId: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Query('chatId') chatIdParam: unknown,
     @Query('from') fromParam: unknown,
     @Query('to') toParam: unknown,
   ) {
-    const { orgId } = await this.auditor(org, userId);
+    const { orgId } = await auditor(scope);
     const chatId = uuidQuery('chatId', chatIdParam);
     const from = instantQuery('from', fromParam);
     const to = instantQuery('to', toParam);
@@ -110,13 +106,12 @@ export class AuditController {
       '`{ items: [{ chatId, rootChatId, createdPosition, userId, permissions, reasons, writeBlocked }], nextCursor }`: the chats the user could read, in creation order',
   })
   async userAccess(
-    @Param('org') org: string,
-    @CurrentUserId() callerId: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Query('userId') userIdParam: unknown,
     @Query('asOf') asOfParam: unknown,
     @PageParams() page: PageRequest,
   ) {
-    const { orgId } = await this.auditor(org, callerId);
+    const { orgId } = await auditor(scope);
     const userId = uuidQuery('userId', userIdParam);
     const asOf = instantQuery('asOf', asOfParam);
     const { items, next } = await this.replay.userAccess({
@@ -140,13 +135,12 @@ export class AuditController {
       '`{ items: [{ position, eventId, type, occurredAt, actorId, resource: { kind, id }, subject: { kind, id } | null, before, after }], nextCursor }`, in log order',
   })
   async aclEvents(
-    @Param('org') org: string,
-    @CurrentUserId() userId: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Query() query: Record<string, unknown>,
     @PageParams() page: PageRequest,
   ) {
     return toListAnswer(
-      await this.readModels.inOrg(org, userId, async (client, membership) => {
+      await scope.inOrg(async (client, membership) => {
         assertAuditor(membership);
         const filters: AclEventFilters = {
           ...bound('from', query.from),
@@ -159,13 +153,17 @@ export class AuditController {
       }),
     );
   }
+}
 
-  /** The caller's current membership, when it lets them audit: 404 for non-members, 403 for others. */
-  private async auditor(org: string, userId: string): Promise<OrgMembership> {
-    const membership = await this.readModels.inOrg(org, userId, async (_client, m) => m);
-    assertAuditor(membership);
-    return membership;
-  }
+/**
+ * The caller's current membership, when it lets them audit: 404 for
+ * non-members, 403 for others. Ends the read scope: what follows replays the log.
+ */
+async function auditor(scope: RequestReadScope): Promise<OrgMembership> {
+  const membership = await scope.inOrg(async (_client, m) => m);
+  assertAuditor(membership);
+  await scope.end();
+  return membership;
 }
 
 function assertAuditor(membership: OrgMembership): void {

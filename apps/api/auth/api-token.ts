@@ -35,6 +35,18 @@ export function claimedUserId(plaintext: string): string | null {
   return isUuid(userId) ? userId.toLowerCase() : null;
 }
 
+const SECRET_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether the token has the shape {@link issueApiToken} gives: a 43-character
+ * base64url secret, a dot, a user id. Only such tokens are worth looking for
+ * in their user's stream when the projection does not know them.
+ */
+export function isWellFormed(plaintext: string): boolean {
+  const dot = plaintext.lastIndexOf('.');
+  return dot >= 0 && SECRET_PATTERN.test(plaintext.slice(0, dot)) && claimedUserId(plaintext) !== null;
+}
+
 /** Compares two hex digests without leaking, through timing, how much of them matched. */
 export function sameDigest(a: string, b: string): boolean {
   const left = Buffer.from(a, 'hex');

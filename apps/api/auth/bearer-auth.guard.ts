@@ -4,12 +4,22 @@ import { type Request } from 'express';
 import { AggregateStore } from '../../../libs/command-runtime/index.js';
 import { streams } from '../../../libs/domain/streams.js';
 import { userDecider } from '../../../libs/domain/user/user.decider.js';
-import { findTokenByHash } from '../../../projections/users/index.js';
+import { type Position } from '../../../libs/event-store/index.js';
+import { findTokenByHash, type TokenLookup } from '../../../projections/users/index.js';
 import { CONSISTENCY_HEADER, ConsistencyGate } from '../read-side/consistency-gate.js';
-import { ReadModels } from '../read-side/read-side.js';
+import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
+import {
+  accepts,
+  READ_SCOPE,
+  READS_MODELS,
+  ReadScopes,
+  type RequestReadScope,
+  type ScopedRequest,
+  type ScopeTarget,
+} from '../read-side/request-read-scope.js';
 import { OPERATOR_TOKEN } from '../runtime.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
-import { claimedUserId, hashToken, sameDigest } from './api-token.js';
+import { claimedUserId, hashToken, isWellFormed, sameDigest } from './api-token.js';
 import { type Audience, AUDIENCE } from './auth.decorators.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type AuthenticatedRequest, type Principal, PRINCIPAL } from './principal.js';
@@ -35,6 +45,16 @@ export function bearerToken(header: unknown): string | null {
   return match && match[1]!.length <= TOKEN_MAX ? match[1]! : null;
 }
 
+/** A presented credential: the operator's token, or a user token (its hash and the user it names). */
+type Credential =
+  | { readonly kind: 'operator' }
+  | {
+      readonly kind: 'user';
+      readonly hash: string;
+      readonly claimedUserId: string;
+      readonly wellFormed: boolean;
+    };
+
 /**
  * Authenticates every request not marked @Public (DESIGN.md §4): the
  * operator token, or a user's API token looked up by its SHA-256 in the
@@ -43,16 +63,27 @@ export function bearerToken(header: unknown): string | null {
  * spends one of the client address's failed attempts (AuthFailureLimiter:
  * 429 with Retry-After once they are spent).
  *
+ * On a route marked @ReadsModels the lookup is the first statement of the
+ * request's read transaction (request-read-scope.ts): the guard opens it,
+ * with the org and the chat the path names, in one round trip, and leaves it
+ * on the request for the handler. Other routes (commands) look the token up
+ * in one statement of their own.
+ *
+ * Authentication never depends on projection lag for a token the log
+ * already holds (DESIGN.md §4): a well-formed token the projection does not
+ * accept (unknown to it, or its user suspended there) is checked against
+ * its user's own stream in the event store (the token names its user), with
+ * or without a consistency token. Revoked tokens are not: a revocation is
+ * final, so the log cannot say otherwise. Malformed tokens and tokens naming
+ * no user never reach the log, and a token the log refuses too is an
+ * ordinary failure the limiter counts.
+ *
  * Authentication comes first, then the X-Consistency-Token wait
- * (ConsistencyGate): a request that does not authenticate never waits. So
- * that read-your-writes still holds for tokens themselves:
- * - a token the projection does not accept, on a request carrying a
- *   consistency token, is checked against its user's own stream in the
- *   event store (the token names its user): a token issued by a command
- *   works on the next request carrying that command's position;
- * - a request that had to wait is authenticated again once the projections
- *   have reached its position, so a revocation or a suspension holds for
- *   the next request carrying the revoking command's position.
+ * (ConsistencyGate): a request that does not authenticate never waits. A
+ * request that had to wait is authenticated again once the projections
+ * have reached its position (its read scope opens only then), so a
+ * revocation or a suspension holds for the next request carrying the
+ * revoking command's position.
  *
  * Routes are for users unless marked @OperatorOnly. The operator has no
  * access to tenant data: user routes answer it 404, as if they did not exist.
@@ -65,7 +96,8 @@ export class BearerAuthGuard implements CanActivate {
 
   constructor(
     private readonly reflector: Reflector,
-    private readonly readModels: ReadModels,
+    @Inject(READ_SIDE) private readonly readSide: ReadSide,
+    private readonly scopes: ReadScopes,
     private readonly consistency: ConsistencyGate,
     private readonly aggregates: AggregateStore,
     private readonly failures: AuthFailureLimiter,
@@ -75,54 +107,115 @@ export class BearerAuthGuard implements CanActivate {
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const audience =
-      this.reflector.getAllAndOverride<Audience | undefined>(AUDIENCE, [
-        context.getHandler(),
-        context.getClass(),
-      ]) ?? 'user';
+    const targets = [context.getHandler(), context.getClass()];
+    const audience = this.reflector.getAllAndOverride<Audience | undefined>(AUDIENCE, targets) ?? 'user';
     if (audience === 'public') return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & Request>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & ScopedRequest & Request>();
     const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
     await this.failures.refuseIfBlocked(address);
+    const refuse = async (): Promise<never> => {
+      throw await this.failures.refusal(address, unauthorized());
+    };
 
     const token = bearerToken(request.headers.authorization);
-    const consistencyHeader = request.headers[CONSISTENCY_HEADER];
-    let principal = token ? await this.authenticate(token, consistencyHeader !== undefined) : null;
-    if (!principal) throw await this.failures.refusal(address, unauthorized());
+    const credential = token ? this.credentialOf(token) : null;
+    if (!credential) return refuse();
+    // Parsed now, answered (400) only once the caller has authenticated.
+    let position: Position | undefined;
+    let malformedPosition: unknown;
+    try {
+      position = this.consistency.parse(request.headers[CONSISTENCY_HEADER]);
+    } catch (error) {
+      malformedPosition = error;
+    }
+    const mustWait = position !== undefined && !this.consistency.hasReached(position);
 
-    const position = this.consistency.parse(consistencyHeader);
-    if (position !== undefined && !this.consistency.hasReached(position)) {
-      await this.consistency.waitFor(position);
-      principal = await this.authenticate(token!, true);
-      if (!principal) throw await this.failures.refusal(address, unauthorized());
+    if (credential.kind === 'operator') {
+      if (malformedPosition !== undefined) throw malformedPosition;
+      if (mustWait) await this.consistency.waitFor(position!);
+      if (audience === 'user') throw new ProblemError(notFoundProblem());
+      request[PRINCIPAL] = { kind: 'operator' };
+      return true;
     }
 
-    if (audience === 'operator' && principal.kind !== 'operator') {
-      throw ProblemError.of(403, 'AUTH.OPERATOR_ONLY', 'only the operator token may do this');
+    const reads =
+      audience === 'user' && this.reflector.getAllAndOverride<boolean>(READS_MODELS, targets) === true;
+    if (!reads || mustWait || malformedPosition !== undefined) {
+      let principal = (await this.authenticate(credential)) ?? (await refuse());
+      if (malformedPosition !== undefined) throw malformedPosition;
+      if (mustWait) {
+        await this.consistency.waitFor(position!);
+        if (!reads) principal = (await this.authenticate(credential)) ?? (await refuse());
+      }
+      if (!reads) {
+        if (audience === 'operator') {
+          throw ProblemError.of(403, 'AUTH.OPERATOR_ONLY', 'only the operator token may do this');
+        }
+        request[PRINCIPAL] = principal;
+        return true;
+      }
     }
-    if (audience === 'user' && principal.kind !== 'user') throw new ProblemError(notFoundProblem());
-    request[PRINCIPAL] = principal;
+
+    const { org, chatId } = request.params as Record<string, string | undefined>;
+    const opened = await this.openScope(credential, { org, chatId });
+    if (!opened) return refuse();
+    request[READ_SCOPE] = opened.scope;
+    request[PRINCIPAL] = opened.principal;
     return true;
   }
 
-  private async authenticate(token: string, askTheLog: boolean): Promise<Principal | null> {
+  private credentialOf(token: string): Credential | null {
     const hash = hashToken(token);
     if (sameDigest(hash, this.operatorTokenHash)) return { kind: 'operator' };
     const userId = claimedUserId(token);
-    if (!userId) return null;
-    const row = await this.readModels.anonymous((client) => findTokenByHash(client, hash));
-    // The lookup is by hash, so a match proves possession; the id must still be the one the token names.
-    if (row && !row.revoked && row.userStatus === 'active' && row.userId === userId) {
-      return { kind: 'user', userId };
-    }
-    return askTheLog ? this.authenticateFromLog(userId, hash) : null;
+    return userId ? { kind: 'user', hash, claimedUserId: userId, wellFormed: isWellFormed(token) } : null;
+  }
+
+  /** A user token, in one statement of its own: the users projection, else the user's stream. */
+  private async authenticate(credential: Extract<Credential, { kind: 'user' }>): Promise<Principal | null> {
+    const lookup = await findTokenByHash(this.readSide.appPool, credential.hash);
+    if (accepts(lookup, credential.claimedUserId)) return { kind: 'user', userId: lookup.userId };
+    return this.mayBeInTheLog(credential, lookup) ? this.authenticateFromLog(credential) : null;
+  }
+
+  /** Opens the request's read scope, authenticating in it; from the user's stream when the projection cannot. */
+  private async openScope(
+    credential: Extract<Credential, { kind: 'user' }>,
+    target: ScopeTarget,
+  ): Promise<{ scope: RequestReadScope; principal: Principal } | null> {
+    const caller = { kind: 'token', hash: credential.hash, claimedUserId: credential.claimedUserId } as const;
+    const { scope, lookup } = await this.scopes.open(caller, target);
+    if (scope) return { scope, principal: { kind: 'user', userId: scope.userId } };
+    if (!this.mayBeInTheLog(credential, lookup)) return null;
+    const principal = await this.authenticateFromLog(credential);
+    if (!principal) return null;
+    const fromLog = await this.scopes.open({ kind: 'user', userId: principal.userId }, target);
+    return { scope: fromLog.scope!, principal };
+  }
+
+  /**
+   * Whether the log may accept what the projection did not: a well-formed
+   * token it does not know (just issued, or nothing at all), or one whose
+   * user it holds as suspended (maybe reactivated since). Never a revoked
+   * token, nor one its row says belongs to another user.
+   */
+  private mayBeInTheLog(
+    credential: Extract<Credential, { kind: 'user' }>,
+    lookup: TokenLookup | null,
+  ): boolean {
+    if (!credential.wellFormed) return false;
+    if (lookup === null) return true;
+    return !lookup.revoked && lookup.userId === credential.claimedUserId && lookup.userStatus === 'suspended';
   }
 
   /** The user's own stream is the truth the projection lags behind: one short stream, read by id. */
-  private async authenticateFromLog(userId: string, hash: string): Promise<Principal | null> {
-    const { state } = await this.aggregates.load(userDecider, streams.user(userId));
+  private async authenticateFromLog(
+    credential: Extract<Credential, { kind: 'user' }>,
+  ): Promise<Extract<Principal, { kind: 'user' }> | null> {
+    const userId = credential.claimedUserId;
+    const { state, position } = await this.aggregates.load(userDecider, streams.user(userId));
     if (state.status !== 'active') return null;
-    const held = state.tokens.some((token) => !token.revoked && sameDigest(token.hash, hash));
-    return held ? { kind: 'user', userId } : null;
+    const held = state.tokens.some((token) => !token.revoked && sameDigest(token.hash, credential.hash));
+    return held ? { kind: 'user', userId, fromLog: position } : null;
   }
 }

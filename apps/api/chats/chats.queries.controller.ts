@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type pg from 'pg';
 import { isUuid } from '../../../libs/domain/kernel/index.js';
-import { getChatAccess, listVisibleChats } from '../../../projections/chat-access/index.js';
+import { listVisibleChats } from '../../../projections/chat-access/index.js';
 import { getChat, getChatAcl } from '../../../projections/chats/index.js';
 import { listMessages } from '../../../projections/messages/index.js';
 import { type PageRequest } from '../../../projections/page.js';
@@ -11,22 +10,23 @@ import { PageParams, toListAnswer } from '../http/pagination.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { UuidParamPipe } from '../http/uuid-param.pipe.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
-import { ReadModels } from '../read-side/read-side.js';
+import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
 
 /**
  * Chats, the read side (DESIGN.md §5, §10), authorized against the
  * chat-access projection: the effective permissions libs/authz computed for
  * (caller, chat) when the facts last changed. Every route here needs `read`;
  * without it (a missing, deleted or other tenant's chat alike) the answer is
- * the one 404 body.
+ * the one 404 body. The caller's access to `:chatId` is read with the
+ * authentication, in the round trip that opens the request's read scope
+ * (request-read-scope.ts), so a GET of a chat is that round trip and one more.
  */
 @ApiTags('chats')
 @ApiBearerAuth()
 @ApiParam(ORG_PARAM)
+@ReadsModels()
 @Controller('v1/orgs/:org/chats')
 export class ChatsQueriesController {
-  constructor(private readonly readModels: ReadModels) {}
-
   /**
    * Chats the caller can read, oldest first, each with its owner and creator
    * as GET …/chats/{chatId} shows them, and the caller's permissions.
@@ -38,14 +38,14 @@ export class ChatsQueriesController {
       '`{ items: [{ id, title, owner: { id, displayName }, createdBy: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions }], nextCursor }`',
   })
   async list(
-    @Param('org') org: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @CurrentUserId() userId: string,
     @PageParams() page: PageRequest,
     @Query('workspaceId') workspaceIdParam: unknown,
   ) {
     const workspaceId = parseWorkspaceFilter(workspaceIdParam);
     return toListAnswer(
-      await this.readModels.inOrg(org, userId, (client, { orgId }) =>
+      await scope.inOrg((client, { orgId }) =>
         listVisibleChats(client, { orgId, userId, workspaceId, page }),
       ),
     );
@@ -61,13 +61,9 @@ export class ChatsQueriesController {
     description:
       "`{ chat: { id, title, owner: { id, displayName }, createdBy: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions, writeBlocked } }`; `owner` is the root's owner, `createdBy` who created this chat",
   })
-  async get(
-    @Param('org') org: string,
-    @Param('chatId', UuidParamPipe) chatId: string,
-    @CurrentUserId() userId: string,
-  ) {
-    return this.readModels.inOrg(org, userId, async (client, { orgId }) => {
-      const access = await readableAccess(client, orgId, userId, chatId);
+  async get(@CurrentReadScope() scope: RequestReadScope, @Param('chatId', UuidParamPipe) chatId: string) {
+    return scope.inOrg(async (client, { orgId }) => {
+      const access = scope.readableChat();
       const chat = await getChat(client, orgId, chatId);
       if (!chat) throw new ProblemError(notFoundProblem());
       return { chat: { ...chat, permissions: access.permissions, writeBlocked: access.writeBlocked } };
@@ -80,14 +76,13 @@ export class ChatsQueriesController {
     description: '`{ items: [{ id, author: { id, displayName }, body, postedAt }], nextCursor }`',
   })
   async messages(
-    @Param('org') org: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @Param('chatId', UuidParamPipe) chatId: string,
-    @CurrentUserId() userId: string,
     @PageParams() page: PageRequest,
   ) {
     return toListAnswer(
-      await this.readModels.inOrg(org, userId, async (client, { orgId }) => {
-        await readableAccess(client, orgId, userId, chatId);
+      await scope.inOrg(async (client, { orgId }) => {
+        scope.readableChat();
         return listMessages(client, orgId, chatId, page);
       }),
     );
@@ -104,13 +99,9 @@ export class ChatsQueriesController {
     description:
       '`{ users: [{ id, displayName, role }], groups: [{ id, name, memberCount, role }], inheritedFrom, sharingDisabled }`',
   })
-  async acl(
-    @Param('org') org: string,
-    @Param('chatId', UuidParamPipe) chatId: string,
-    @CurrentUserId() userId: string,
-  ) {
-    return this.readModels.inOrg(org, userId, async (client, { orgId, settings }) => {
-      await readableAccess(client, orgId, userId, chatId);
+  async acl(@CurrentReadScope() scope: RequestReadScope, @Param('chatId', UuidParamPipe) chatId: string) {
+    return scope.inOrg(async (client, { orgId, settings }) => {
+      scope.readableChat();
       const chat = await getChat(client, orgId, chatId);
       if (!chat) throw new ProblemError(notFoundProblem());
       const acl = await getChatAcl(client, orgId, chat.rootChatId);
@@ -121,13 +112,6 @@ export class ChatsQueriesController {
       };
     });
   }
-}
-
-/** The caller's access to the chat, or the 404 of a chat they cannot read. */
-async function readableAccess(client: pg.ClientBase, orgId: string, userId: string, chatId: string) {
-  const access = await getChatAccess(client, orgId, userId, chatId);
-  if (!access || !access.permissions.includes('read')) throw new ProblemError(notFoundProblem());
-  return access;
 }
 
 function parseWorkspaceFilter(value: unknown): string | null {

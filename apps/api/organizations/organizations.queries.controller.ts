@@ -1,11 +1,11 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiParam, ApiTags } from '@nestjs/swagger';
 import { listGroups } from '../../../projections/groups/index.js';
 import { listMembers, listOrgsOfUser } from '../../../projections/organizations/index.js';
 import { type PageRequest } from '../../../projections/page.js';
 import { CurrentUserId } from '../auth/auth.decorators.js';
 import { PageParams, toListAnswer } from '../http/pagination.js';
-import { ReadModels } from '../read-side/read-side.js';
+import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
 import { ORG_PARAM } from './organizations.dto.js';
 
 /**
@@ -15,24 +15,25 @@ import { ORG_PARAM } from './organizations.dto.js';
  */
 @ApiTags('organizations')
 @ApiBearerAuth()
+@ReadsModels()
 @Controller('v1/orgs')
 export class OrganizationsQueriesController {
-  constructor(private readonly readModels: ReadModels) {}
-
   /** The orgs the caller belongs to, by slug, with the caller's role in each. */
   @Get()
   @ApiOkResponse({ description: '`{ items: [{ id, slug, name, role }], nextCursor }`' })
-  async list(@CurrentUserId() userId: string, @PageParams() page: PageRequest) {
-    return toListAnswer(
-      await this.readModels.asUser(userId, (client) => listOrgsOfUser(client, userId, page)),
-    );
+  async list(
+    @CurrentReadScope() scope: RequestReadScope,
+    @CurrentUserId() userId: string,
+    @PageParams() page: PageRequest,
+  ) {
+    return toListAnswer(await scope.asUser((client) => listOrgsOfUser(client, userId, page)));
   }
 
   @Get(':org')
   @ApiParam(ORG_PARAM)
   @ApiOkResponse({ description: '`{ org: { id, slug, name, settings, role } }`' })
-  async get(@Param('org') org: string, @CurrentUserId() userId: string) {
-    return this.readModels.inOrg(org, userId, async (_client, membership) => ({
+  async get(@CurrentReadScope() scope: RequestReadScope) {
+    return scope.inOrg(async (_client, membership) => ({
       org: {
         id: membership.orgId,
         slug: membership.slug,
@@ -46,18 +47,14 @@ export class OrganizationsQueriesController {
   @Get(':org/members')
   @ApiParam(ORG_PARAM)
   @ApiOkResponse({ description: '`{ items: [{ userId, displayName, role }], nextCursor }`' })
-  async members(@Param('org') org: string, @CurrentUserId() userId: string, @PageParams() page: PageRequest) {
-    return toListAnswer(
-      await this.readModels.inOrg(org, userId, (client, { orgId }) => listMembers(client, orgId, page)),
-    );
+  async members(@CurrentReadScope() scope: RequestReadScope, @PageParams() page: PageRequest) {
+    return toListAnswer(await scope.inOrg((client, { orgId }) => listMembers(client, orgId, page)));
   }
 
   @Get(':org/groups')
   @ApiParam(ORG_PARAM)
   @ApiOkResponse({ description: '`{ items: [{ id, name, memberCount }], nextCursor }`' })
-  async groups(@Param('org') org: string, @CurrentUserId() userId: string, @PageParams() page: PageRequest) {
-    return toListAnswer(
-      await this.readModels.inOrg(org, userId, (client, { orgId }) => listGroups(client, orgId, page)),
-    );
+  async groups(@CurrentReadScope() scope: RequestReadScope, @PageParams() page: PageRequest) {
+    return toListAnswer(await scope.inOrg((client, { orgId }) => listGroups(client, orgId, page)));
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { isUuid, SLUG_PATTERN } from '../../../libs/domain/kernel/index.js';
-import { setTenant, withReadScope } from '../../../libs/persistence/index.js';
-import { type OrgMembership, resolveOrgMembership } from '../../../projections/organizations/index.js';
+import { ReadTransaction, withReadScope } from '../../../libs/persistence/index.js';
+import { enterOrg, type OrgMembership } from '../../../projections/organizations/index.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 
 /** Injection token of what the query side runs on. */
@@ -20,10 +20,11 @@ export interface ReadSide {
 }
 
 /**
- * How query handlers reach the read models (DESIGN.md §7, STYLE.md §6):
- * one read-only transaction of the app role per answer, with the tenant
- * set in it, so row-level security scopes every statement even if one
- * forgot its `WHERE org_id`.
+ * Reads outside a request's read scope (request-read-scope.ts), each in its
+ * own read-only transaction of the app role with the scope set in it, so
+ * row-level security scopes every statement even if one forgot its
+ * `WHERE org_id`: for code that has no request (the benchmark) or that must
+ * read again after its request's snapshot (GET /v1/users/me after a wait).
  */
 @Injectable()
 export class ReadModels {
@@ -34,28 +35,31 @@ export class ReadModels {
     return withReadScope(this.readSide.appPool, { userId }, read);
   }
 
-  /** Platform reads with no user at all (authentication). */
-  anonymous<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return withReadScope(this.readSide.appPool, {}, read);
-  }
-
   /**
    * Reads inside one org for a member of it. `{org}` is the org's id or slug;
    * whatever does not name an org the caller belongs to (missing, another
    * tenant's, left, malformed) is the same 404 (DESIGN.md §5), decided in
-   * the same transaction and snapshot as the read itself.
+   * the same transaction and snapshot as the read itself. `BEGIN`, the scope
+   * and the membership go out in one round trip.
    */
-  inOrg<T>(
+  async inOrg<T>(
     org: string,
     userId: string,
     read: (client: pg.PoolClient, membership: OrgMembership) => Promise<T>,
   ): Promise<T> {
     if (!isUuid(org) && !SLUG_PATTERN.test(org)) throw new ProblemError(notFoundProblem());
-    return withReadScope(this.readSide.appPool, { userId }, async (client) => {
-      const membership = await resolveOrgMembership(client, isUuid(org) ? org.toLowerCase() : org, userId);
+    const { transaction, first: membership } = await ReadTransaction.begin(
+      this.readSide.appPool,
+      { userId },
+      (client) => enterOrg(client, isUuid(org) ? org.toLowerCase() : org),
+    );
+    try {
       if (!membership) throw new ProblemError(notFoundProblem());
-      await setTenant(client, membership.orgId);
-      return read(client, membership);
-    });
+      const result = await read(transaction.client, membership);
+      await transaction.end();
+      return result;
+    } finally {
+      await transaction.abort();
+    }
   }
 }

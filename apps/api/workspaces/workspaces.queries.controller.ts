@@ -8,7 +8,7 @@ import { CurrentUserId } from '../auth/auth.decorators.js';
 import { PageParams, parseBooleanQuery, toListAnswer } from '../http/pagination.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
-import { ReadModels } from '../read-side/read-side.js';
+import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
 
 /**
  * Workspaces, the read side (DESIGN.md §10). One the caller cannot see is a
@@ -21,23 +21,22 @@ import { ReadModels } from '../read-side/read-side.js';
 @ApiTags('workspaces')
 @ApiBearerAuth()
 @ApiParam(ORG_PARAM)
+@ReadsModels()
 @Controller('v1/orgs/:org/workspaces')
 export class WorkspacesQueriesController {
-  constructor(private readonly readModels: ReadModels) {}
-
   /** By slug; archived workspaces only with `?includeArchived=true`. */
   @Get()
   @ApiQuery({ name: 'includeArchived', required: false, type: Boolean })
   @ApiOkResponse({ description: '`{ items: [{ id, slug, name, archivedAt, role }], nextCursor }`' })
   async list(
-    @Param('org') org: string,
+    @CurrentReadScope() scope: RequestReadScope,
     @CurrentUserId() userId: string,
     @PageParams() page: PageRequest,
     @Query('includeArchived') includeArchivedParam: unknown,
   ) {
     const includeArchived = parseBooleanQuery('includeArchived', includeArchivedParam);
     return toListAnswer(
-      await this.readModels.inOrg(org, userId, (client, membership) =>
+      await scope.inOrg((client, membership) =>
         listVisibleWorkspaces(client, {
           orgId: membership.orgId,
           userId,
@@ -54,9 +53,13 @@ export class WorkspacesQueriesController {
   @Get(':ws')
   @ApiParam({ name: 'ws', description: "The workspace's id or slug" })
   @ApiOkResponse({ description: '`{ workspace: { id, slug, name, archivedAt, role } }`' })
-  async get(@Param('org') org: string, @Param('ws') ws: string, @CurrentUserId() userId: string) {
+  async get(
+    @CurrentReadScope() scope: RequestReadScope,
+    @Param('ws') ws: string,
+    @CurrentUserId() userId: string,
+  ) {
     if (!isUuid(ws) && !SLUG_PATTERN.test(ws)) throw new ProblemError(notFoundProblem());
-    const workspace = await this.readModels.inOrg(org, userId, (client, membership) =>
+    const workspace = await scope.inOrg((client, membership) =>
       findVisibleWorkspace(client, {
         orgId: membership.orgId,
         userId,

@@ -1,0 +1,193 @@
+import {
+  type CallHandler,
+  createParamDecorator,
+  type ExecutionContext,
+  Inject,
+  Injectable,
+  Logger,
+  type NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
+import type pg from 'pg';
+import { finalize, type Observable } from 'rxjs';
+import { isUuid, SLUG_PATTERN } from '../../../libs/domain/kernel/index.js';
+import { ReadTransaction } from '../../../libs/persistence/index.js';
+import { type ChatAccess, getCallerChatAccess } from '../../../projections/chat-access/index.js';
+import { enterOrg, type OrgMembership } from '../../../projections/organizations/index.js';
+import { authenticateCaller, type TokenLookup } from '../../../projections/users/index.js';
+import { notFoundProblem, ProblemError } from '../http/problem-details.js';
+import { READ_SIDE, type ReadSide } from './read-side.js';
+
+/**
+ * One read transaction per request (issue 12). A route marked
+ * {@link ReadsModels} answers from the read models inside one read-only,
+ * repeatable-read transaction of the app role that BearerAuthGuard opens
+ * while it authenticates: `BEGIN`, the token's lookup (which sets the caller),
+ * the org the path names (which, for a member, sets the tenant) and the
+ * caller's access to the chat the path names go out together, one round trip
+ * on the pipelining app pool (libs/persistence ReadTransaction). The handler
+ * reads through the same transaction ({@link CurrentReadScope}), so
+ * authentication, org resolution, the access check and the read see one
+ * snapshot. {@link ReadScopeInterceptor} ends it on every path once the
+ * handler is done, and the guard on the paths that never reach the handler.
+ *
+ * Row-level security is what scopes it, as before: the tenant is set only by
+ * the membership statement, and only for an org the authenticated caller
+ * belongs to; until then every tenant table reads as empty.
+ */
+
+export const READS_MODELS = 'tenantry:readsModels';
+
+/** The route (or every route of the controller) answers from the read models: the guard opens its read scope. */
+export const ReadsModels = () => SetMetadata(READS_MODELS, true);
+
+/** Where the guard leaves the read scope on the request. */
+export const READ_SCOPE = Symbol('readScope');
+
+export interface ScopedRequest {
+  [READ_SCOPE]?: RequestReadScope;
+}
+
+/** The request's read scope, on routes marked {@link ReadsModels}. */
+export const CurrentReadScope = createParamDecorator(
+  (_: unknown, context: ExecutionContext): RequestReadScope => {
+    const scope = context.switchToHttp().getRequest<ScopedRequest>()[READ_SCOPE];
+    if (!scope) throw new Error('CurrentReadScope on a route not marked @ReadsModels()');
+    return scope;
+  },
+);
+
+/** Who the scope is for: a token the projection must accept, or a user the log has already vouched for. */
+export type ScopeCaller =
+  | { readonly kind: 'token'; readonly hash: string; readonly claimedUserId: string }
+  | { readonly kind: 'user'; readonly userId: string };
+
+/** What the route's path names (`:org`, `:chatId`), resolved in the round trip that opens the scope. */
+export interface ScopeTarget {
+  readonly org?: string | undefined;
+  readonly chatId?: string | undefined;
+}
+
+export class RequestReadScope {
+  constructor(
+    private readonly transaction: ReadTransaction,
+    /** The authenticated caller. */
+    readonly userId: string,
+    private readonly membership: OrgMembership | null,
+    private readonly chatAccess: ChatAccess | null,
+  ) {}
+
+  /** Platform reads for the caller (their profile, tokens, the orgs they belong to): no tenant set. */
+  async asUser<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return read(this.transaction.client);
+  }
+
+  /**
+   * Reads inside the org the path names (`:org`, its id or slug), as its
+   * tenant. Whatever does not name an org the caller belongs to (missing,
+   * another tenant's, left, malformed) is the same 404 (DESIGN.md §5).
+   */
+  async inOrg<T>(read: (client: pg.PoolClient, membership: OrgMembership) => Promise<T>): Promise<T> {
+    if (!this.membership) throw new ProblemError(notFoundProblem());
+    return read(this.transaction.client, this.membership);
+  }
+
+  /**
+   * The caller's access to the chat the path names (`:chatId`), when it lets
+   * them read it; otherwise (missing, deleted, another tenant's, not shared)
+   * the one 404 body.
+   */
+  readableChat(): ChatAccess {
+    if (!this.membership || !this.chatAccess?.permissions.includes('read')) {
+      throw new ProblemError(notFoundProblem());
+    }
+    return this.chatAccess;
+  }
+
+  /**
+   * Ends the transaction and gives its connection back: the interceptor does
+   * it after every request; a handler with slow work left that reads nothing
+   * more (audit replay) does it early. Idempotent.
+   */
+  end(): Promise<void> {
+    return this.transaction.end();
+  }
+}
+
+/** Opens request read scopes on the app pool. */
+@Injectable()
+export class ReadScopes {
+  constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {}
+
+  /**
+   * Opens a scope for `caller` in one round trip. For a token, `lookup` is
+   * what the users projection holds for it, and `scope` is null (the
+   * transaction already ended) unless the projection accepts it.
+   */
+  async open(
+    caller: ScopeCaller,
+    target: ScopeTarget,
+  ): Promise<{ scope: RequestReadScope | null; lookup: TokenLookup | null }> {
+    const org = orgOf(target.org);
+    const chatId =
+      org !== null && target.chatId !== undefined && isUuid(target.chatId) ? target.chatId : null;
+    const { transaction, first } = await ReadTransaction.begin(
+      this.readSide.appPool,
+      caller.kind === 'user' ? { userId: caller.userId } : {},
+      (client) =>
+        // Sent together; each statement sees the settings the ones before it made.
+        Promise.all([
+          caller.kind === 'token' ? authenticateCaller(client, caller.hash, caller.claimedUserId) : null,
+          org === null ? null : enterOrg(client, org),
+          chatId === null ? null : getCallerChatAccess(client, chatId.toLowerCase()),
+        ]),
+    );
+    const [lookup, membership, access] = first;
+    let userId: string;
+    if (caller.kind === 'user') {
+      userId = caller.userId;
+    } else if (accepts(lookup, caller.claimedUserId)) {
+      userId = lookup.userId;
+    } else {
+      await transaction.end();
+      return { scope: null, lookup };
+    }
+    return { scope: new RequestReadScope(transaction, userId, membership, access), lookup };
+  }
+}
+
+/** Whether the users projection accepts the token for the user it names (DESIGN.md §4). */
+export function accepts(lookup: TokenLookup | null, claimedUserId: string): lookup is TokenLookup {
+  // The lookup is by hash, so a match proves possession; the id must still be the one the token names.
+  return (
+    lookup !== null && !lookup.revoked && lookup.userStatus === 'active' && lookup.userId === claimedUserId
+  );
+}
+
+function orgOf(org: string | undefined): string | null {
+  if (org === undefined) return null;
+  if (isUuid(org)) return org.toLowerCase();
+  return SLUG_PATTERN.test(org) ? org : null;
+}
+
+/**
+ * Ends the request's read scope once the handler is done, whatever it did
+ * (answered, threw, failed validation). Registered outermost, so no other
+ * interceptor can fail before it is in place. The COMMIT is not awaited: the
+ * transaction wrote nothing, so the answer does not wait for it.
+ */
+@Injectable()
+export class ReadScopeInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(ReadScopeInterceptor.name);
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<ScopedRequest>();
+    return next.handle().pipe(
+      finalize(() => {
+        request[READ_SCOPE]?.end().catch((error: unknown) => {
+          this.logger.warn({ err: error }, 'ending a read transaction failed');
+        });
+      }),
+    );
+  }
+}
