@@ -221,27 +221,32 @@ async function liveAccess(
   appPool: pg.Pool,
   orgId: string,
 ): Promise<{ position: Position; live: AccessRow[] }> {
-  return withReadScope(appPool, { orgId }, async (client) => {
-    const checkpoint = await readCheckpoint(client, CHAT_ACCESS);
-    if (!checkpoint)
-      throw new AuditCliError('not-installed', `the ${CHAT_ACCESS} projection is not installed`);
-    const { rows } = await client.query<{
-      chat_id: string;
-      user_id: string;
-      permissions: string[];
-      write_blocked: boolean;
-    }>(
-      `SELECT chat_id, user_id, permissions, write_blocked FROM ${READ_MODEL_SCHEMA}.chat_access WHERE org_id = $1`,
-      [orgId],
-    );
-    return {
-      position: checkpoint.position,
-      live: rows.map((r) => ({
-        chatId: r.chat_id,
-        userId: r.user_id,
-        permissions: r.permissions,
-        writeBlocked: r.write_blocked,
-      })),
-    };
-  });
+  return withReadScope(
+    appPool,
+    { orgId },
+    async (client) => {
+      const checkpoint = await readCheckpoint(client, CHAT_ACCESS);
+      if (!checkpoint)
+        throw new AuditCliError('not-installed', `the ${CHAT_ACCESS} projection is not installed`);
+      const { rows } = await client.query<{
+        chat_id: string;
+        user_id: string;
+        permissions: string[];
+        write_blocked: boolean;
+      }>(
+        `SELECT chat_id, user_id, permissions, write_blocked FROM ${READ_MODEL_SCHEMA}.chat_access WHERE org_id = $1`,
+        [orgId],
+      );
+      return {
+        position: checkpoint.position,
+        live: rows.map((r) => ({
+          chatId: r.chat_id,
+          userId: r.user_id,
+          permissions: r.permissions,
+          writeBlocked: r.write_blocked,
+        })),
+      };
+    },
+    { oneSnapshot: true },
+  );
 }

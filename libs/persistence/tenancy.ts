@@ -65,16 +65,39 @@ export interface ReadScope {
   readonly userId?: string | null;
 }
 
-/** The transaction every read runs in: one snapshot for all its statements, and no writes. */
-export const BEGIN_READ_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
+/**
+ * The transaction every read runs in: read-only, READ COMMITTED.
+ *
+ * Not REPEATABLE READ, on purpose: a blue/green rebuild
+ * (libs/projection-runtime/rebuild.ts) switches a projection's tables by
+ * moving them between schemas under an ACCESS EXCLUSIVE lock. A statement
+ * that waited for that lock resolves the table name afresh and reads the
+ * new table; under REPEATABLE READ it would read it with the transaction's
+ * older snapshot and miss the rows committed after it (seen as a partial
+ * chat list while `projections rebuild all` ran against a busy service).
+ * Under READ COMMITTED each statement takes its snapshot once its locks are
+ * granted, so it sees the switched-in tables whole. The cost: the statements
+ * of one answer (authentication, org, access, the read) may see successive
+ * committed states rather than one snapshot; each answer's data comes from
+ * one statement, and authorization from a state no older than it.
+ */
+export const BEGIN_READ_SQL = 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY';
+
+/**
+ * For the few reads that must compare two tables in one snapshot (audit
+ * verify: rows and the checkpoint they stand at). They run beside rebuilds
+ * at their own risk: a switch in the middle makes them fail or retry, never
+ * answer a client.
+ */
+export const BEGIN_SNAPSHOT_READ_SQL = 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY';
 
 const SET_SCOPE_SQL = `SELECT set_config('${TENANT_SETTING}', $1, true), set_config('${USER_SETTING}', $2, true)`;
 
 /**
- * One read-only, repeatable-read transaction of the app role on a pooled
- * connection, with the scope set transaction-locally (`set_config(…, true)`),
- * so a pooled connection never carries one request's tenant or caller into
- * the next, and every statement of one answer sees the same snapshot.
+ * One read-only transaction of the app role (see {@link BEGIN_READ_SQL}) on a
+ * pooled connection, with the scope set transaction-locally
+ * (`set_config(…, true)`), so a pooled connection never carries one
+ * request's tenant or caller into the next.
  *
  * {@link ReadTransaction.begin} sends `BEGIN`, the scope and the caller's first
  * statements together: the app pool pipelines (pg's `pipeline` mode,
@@ -99,11 +122,12 @@ export class ReadTransaction {
     appPool: pg.Pool,
     scope: ReadScope,
     first: (client: pg.PoolClient) => Promise<T>,
+    options: { readonly oneSnapshot?: boolean } = {},
   ): Promise<{ transaction: ReadTransaction; first: T }> {
     const client = await appPool.connect();
     const transaction = new ReadTransaction(client);
     // No await between these: on the pipelining pool they leave together.
-    const begun = client.query(BEGIN_READ_SQL);
+    const begun = client.query(options.oneSnapshot ? BEGIN_SNAPSHOT_READ_SQL : BEGIN_READ_SQL);
     const scoped = client.query(SET_SCOPE_SQL, [scope.orgId ?? '', scope.userId ?? '']);
     let read: Promise<T>;
     try {
@@ -159,8 +183,9 @@ export async function withReadScope<T>(
   appPool: pg.Pool,
   scope: ReadScope,
   read: (client: pg.PoolClient) => Promise<T>,
+  options: { readonly oneSnapshot?: boolean } = {},
 ): Promise<T> {
-  const { transaction, first: result } = await ReadTransaction.begin(appPool, scope, read);
+  const { transaction, first: result } = await ReadTransaction.begin(appPool, scope, read, options);
   await transaction.end();
   return result;
 }

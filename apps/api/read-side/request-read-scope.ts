@@ -20,15 +20,16 @@ import { READ_SIDE, type ReadSide } from './read-side.js';
 
 /**
  * One read transaction per request (issue 12). A route marked
- * {@link ReadsModels} answers from the read models inside one read-only,
- * repeatable-read transaction of the app role that BearerAuthGuard opens
+ * {@link ReadsModels} answers from the read models inside one read-only
+ * transaction of the app role (libs/persistence BEGIN_READ_SQL: READ COMMITTED,
+ * and why) that BearerAuthGuard opens
  * while it authenticates: `BEGIN`, the token's lookup (which sets the caller),
  * the org the path names (which, for a member, sets the tenant) and the
  * caller's access to the chat the path names go out together, one round trip
  * on the pipelining app pool (libs/persistence ReadTransaction). The handler
  * reads through the same transaction ({@link CurrentReadScope}), so
- * authentication, org resolution, the access check and the read see one
- * snapshot. {@link ReadScopeInterceptor} ends it on every path once the
+ * authentication, org resolution, the access check and the read run in one
+ * transaction. {@link ReadScopeInterceptor} ends it on every path once the
  * handler is done, and the guard on the paths that never reach the handler.
  *
  * Row-level security is what scopes it, as before: the tenant is set only by
