@@ -439,20 +439,31 @@ class HistoryGenerator {
     org.workspaces.push(workspace);
   }
 
-  /** A root chat of the org owner's, in no workspace, shared with nobody, and unknown to the churn. */
-  private async createUnsharedChat(org: OrgPlan): Promise<ChatPlan> {
+  /** The generator's record of a chat about to be created (nothing is decided or appended here). */
+  private newChat(
+    org: OrgPlan,
+    ownerId: string,
+    parent: ChatPlan | null,
+    workspace: WorkspacePlan | null,
+  ): ChatPlan {
     const chatId = this.random.uuid();
-    const chat: ChatPlan = {
+    return {
       chatId,
       agg: this.aggregate<ChatState>(streams.chat(org.orgId, chatId), chatDecider.initialState),
-      ownerId: org.creatorId,
-      parent: null,
-      root: null,
-      workspace: null,
+      ownerId,
+      parent,
+      root: parent === null ? null : (parent.root ?? parent),
+      workspace,
       aclUsers: new Set(),
       aclGroups: new Set(),
       deleted: false,
     };
+  }
+
+  /** A root chat of the org owner's, in no workspace, shared with nobody, and unknown to the churn. */
+  private async createUnsharedChat(org: OrgPlan): Promise<ChatPlan> {
+    const chat = this.newChat(org, org.creatorId, null, null);
+    const { chatId } = chat;
     await this.executeChat(org, chat, org.creatorId, {
       type: 'CreateChat',
       actorId: org.creatorId,
@@ -476,18 +487,8 @@ class HistoryGenerator {
           ? this.random.pick(workspace.writers)
           : this.writerOf(org);
     if (ownerId === null) return;
-    const chatId = this.random.uuid();
-    const chat: ChatPlan = {
-      chatId,
-      agg: this.aggregate<ChatState>(streams.chat(org.orgId, chatId), chatDecider.initialState),
-      ownerId,
-      parent,
-      root,
-      workspace: workspace ?? root?.workspace ?? null,
-      aclUsers: new Set(),
-      aclGroups: new Set(),
-      deleted: false,
-    };
+    const chat = this.newChat(org, ownerId, parent, workspace ?? root?.workspace ?? null);
+    const { chatId } = chat;
     const treeWorkspace = chat.workspace;
     const created = await this.executeChat(org, chat, ownerId, {
       type: 'CreateChat',
