@@ -83,7 +83,13 @@ describe('a pg client error', () => {
     runner.child.kill('SIGUSR2');
     await until('recovery', runner, () => runner.stdout.includes('recovered\n'));
     runner.child.kill('SIGTERM');
-    expect(await runner.exited).toBe(0);
+    const code = await runner.exited;
+    // The signal and stderr show in a failure: how the process ended, not only that it did not exit 0.
+    expect({ code, signal: runner.child.signalCode, stderr: runner.stderr }).toEqual({
+      code: 0,
+      signal: null,
+      stderr: expect.any(String),
+    });
     expect(runner.stdout).toContain('stopped\n');
   }, 90_000);
 });

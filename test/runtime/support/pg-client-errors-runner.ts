@@ -102,8 +102,8 @@ for (const probe of [
     }
   }
 }
-process.stdout.write('recovered\n');
-
+// Listening before saying `recovered`: the test sends SIGTERM as soon as it reads it, and a
+// busy machine can run the test between this process's write and a later listener.
 process.once('SIGTERM', () => {
   void (async () => {
     await subscription.close();
@@ -114,3 +114,4 @@ process.once('SIGTERM', () => {
     process.stdout.write('stopped\n');
   })();
 });
+process.stdout.write('recovered\n');
