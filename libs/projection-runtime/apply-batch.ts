@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { type RecordedEvent } from '../event-store/index.js';
 import { setTenant } from '../persistence/index.js';
-import { type ProjectedEvent, type Projection } from './projection.js';
+import { openBatch, type ProjectedEvent, type Projection } from './projection.js';
 
 /** Lifts a stored payload to the current schema version (libs/domain/upcasting). */
 export type Upcast = (event: { type: string; schemaVersion: number; data: unknown }) => unknown;
@@ -24,10 +24,10 @@ export function toProjectedEvent(event: RecordedEvent, upcast: Upcast): Projecte
 }
 
 /**
- * Applies events to a projection inside the caller's open transaction,
- * setting the tenant before each event whose org differs from the last one.
- * It neither begins nor commits: the caller commits rows and checkpoint
- * together.
+ * Applies events to a projection inside the caller's open transaction, as
+ * one batch (projection.ts `batch`), setting the tenant before each event
+ * whose org differs from the last one. It neither begins nor commits: the
+ * caller commits rows and checkpoint together.
  */
 export async function applyEvents(
   client: pg.ClientBase,
@@ -35,6 +35,7 @@ export async function applyEvents(
   events: readonly RecordedEvent[],
   upcast: Upcast,
 ): Promise<void> {
+  const batch = openBatch(projection);
   let tenant: string | null | undefined;
   for (const recorded of events) {
     const event = toProjectedEvent(recorded, upcast);
@@ -42,6 +43,7 @@ export async function applyEvents(
       await setTenant(client, event.orgId);
       tenant = event.orgId;
     }
-    await projection.apply(client, event);
+    await batch.apply(client, event);
   }
+  await batch.finish(client);
 }

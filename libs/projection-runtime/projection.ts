@@ -66,4 +66,33 @@ export interface Projection {
    * projection failed at this event.
    */
   apply(client: pg.ClientBase, event: ProjectedEvent): Promise<void>;
+  /**
+   * For a projection that does part of its work once per batch rather than
+   * once per event (a recompute over the union of what the batch touched,
+   * one multi-row INSERT): a fresh {@link ProjectionBatch} for each batch.
+   * Absent, the runtime calls `apply` per event. Either way the rows after a
+   * batch must be those that applying its events one by one would leave.
+   */
+  batch?(): ProjectionBatch;
+}
+
+/**
+ * One batch's work: `apply` for each event, in log order, then `finish`
+ * once, all in the batch's transaction and before its checkpoint moves.
+ * `finish` sets the tenant of whatever it writes itself (libs/persistence
+ * `setTenant`): the runtime set it per event, and it names the last one's.
+ */
+export interface ProjectionBatch {
+  apply(client: pg.ClientBase, event: ProjectedEvent): Promise<void>;
+  finish(client: pg.ClientBase): Promise<void>;
+}
+
+/** The projection's batch, or one that applies event by event. */
+export function openBatch(projection: Projection): ProjectionBatch {
+  return (
+    projection.batch?.() ?? {
+      apply: (client, event) => projection.apply(client, event),
+      finish: async () => undefined,
+    }
+  );
 }

@@ -11,7 +11,7 @@ import { setTenant } from '../persistence/index.js';
 import { toProjectedEvent, type Upcast } from './apply-batch.js';
 import { ApplierConnection } from './applier-connection.js';
 import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
-import { type Projection } from './projection.js';
+import { openBatch, type Projection } from './projection.js';
 import {
   buildSchemaName,
   redirectedClient,
@@ -231,7 +231,14 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     const applyToSide = async (events: readonly RecordedEvent[], budgetMs = Infinity): Promise<number> => {
       let tenant: string | null | undefined;
       const deadline = Date.now() + budgetMs;
+      const batch = openBatch(projection);
       let applied = 0;
+      const refuse = (recorded: RecordedEvent, error: unknown) =>
+        new RebuildRefused(
+          'PROJECTION.REBUILD_FAILED',
+          `${name} cannot apply ${recorded.type} at ${recorded.position} (${recorded.metadata.eventId}): ` +
+            `${error instanceof Error ? error.message : String(error)}; fix it and rerun: the rebuild resumes here`,
+        );
       for (const recorded of events) {
         if (applied > 0 && Date.now() > deadline) break;
         applied++;
@@ -241,16 +248,17 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
           tenant = event.orgId;
         }
         try {
-          await projection.apply(side, event);
+          await batch.apply(side, event);
         } catch (error) {
-          throw new RebuildRefused(
-            'PROJECTION.REBUILD_FAILED',
-            `${name} cannot apply ${recorded.type} at ${recorded.position} (${recorded.metadata.eventId}): ` +
-              `${error instanceof Error ? error.message : String(error)}; fix it and rerun: the rebuild resumes here`,
-          );
+          throw refuse(recorded, error);
         }
       }
       const last = events[applied - 1]!;
+      try {
+        await batch.finish(side);
+      } catch (error) {
+        throw refuse(last, error);
+      }
       await raw.query(
         `UPDATE projection.builds SET position = $2, events_applied = events_applied + $3,
                 last_event_recorded_at = $4, updated_at = now() WHERE name = $1`,

@@ -2,11 +2,15 @@ import type pg from 'pg';
 import { type EventRef } from '../../libs/authz/access-facts.js';
 import { ACCESS_POLICY } from '../../libs/authz/policy.js';
 import { type ChatEvent } from '../../libs/domain/chat/chat.events.js';
-import { type GroupEvent } from '../../libs/domain/group/group.events.js';
-import { type OrganizationEvent } from '../../libs/domain/organization/organization.events.js';
-import { type WorkspaceEvent } from '../../libs/domain/workspace/workspace.events.js';
-import { type Projection } from '../../libs/projection-runtime/projection.js';
-import { type AccessScope, recomputeAccess } from './chat-access.recompute.js';
+import { type TenantryEvent, type TenantryEventType } from '../../libs/domain/events.js';
+import { type Recorded } from '../../libs/domain/kernel/index.js';
+import {
+  type ProjectedEvent,
+  type Projection,
+  type ProjectionBatch,
+} from '../../libs/projection-runtime/projection.js';
+import { type AccessScope } from './chat-access.loader.js';
+import { type PendingOptions, PendingRecomputes } from './chat-access.pending.js';
 import {
   ACCESS_ACL_TABLE,
   ACCESS_CHATS_TABLE,
@@ -20,14 +24,201 @@ import {
   CHAT_ACCESS_TABLES,
 } from './chat-access.schema.js';
 
-/** The events this projection reads; every other type is ignored. */
-type AccessEvent = OrganizationEvent | GroupEvent | WorkspaceEvent | ChatEvent;
+type EventOf<Type extends TenantryEventType> = Recorded<Extract<TenantryEvent, { type: Type }>>;
+
+/**
+ * Writes one event into the fact tables, mirroring the deciders' `evolve`,
+ * and returns the pairs whose access it can change (null: none).
+ */
+type FactUpdate<Type extends TenantryEventType> = (
+  client: pg.ClientBase,
+  orgId: string,
+  event: EventOf<Type>,
+) => Promise<AccessScope | null>;
+
+/** Said of an event type that changes no fact of access: set aside on purpose, not forgotten. */
+const NO_BEARING_ON_ACCESS = 'no bearing on access';
+
+/**
+ * One entry per event type of the domain, so that a new event type does not
+ * compile until this projection says what it does to access. A forgotten
+ * type here would grant or deny wrongly without a sound.
+ */
+const factUpdates: {
+  readonly [Type in TenantryEventType]: FactUpdate<Type> | typeof NO_BEARING_ON_ACCESS;
+} = {
+  // Users and reservations: platform events, of no org.
+  UserRegistered: NO_BEARING_ON_ACCESS,
+  UserSuspended: NO_BEARING_ON_ACCESS,
+  UserReactivated: NO_BEARING_ON_ACCESS,
+  ApiTokenIssued: NO_BEARING_ON_ACCESS,
+  ApiTokenRevoked: NO_BEARING_ON_ACCESS,
+  SlugReserved: NO_BEARING_ON_ACCESS,
+  SlugReleased: NO_BEARING_ON_ACCESS,
+
+  async OrganizationCreated(client, orgId) {
+    await client.query(
+      `INSERT INTO ${ACCESS_ORG_SETTINGS_TABLE} (org_id, chat_sharing_disabled, workspace_sharing_disabled)
+       VALUES ($1, false, false) ON CONFLICT (org_id) DO NOTHING`,
+      [orgId],
+    );
+    return null;
+  },
+  async MemberRoleChanged(client, orgId, event) {
+    if (event.data.scope === 'workspace') {
+      const { workspaceId, userId, role } = event.data;
+      await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, event.ref);
+      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+    }
+    return setOrgMember(client, orgId, event.data.userId, event.data.role, event.ref);
+  },
+  OrgMemberAdded: (client, orgId, { data, ref }) => setOrgMember(client, orgId, data.userId, data.role, ref),
+  async OrgMemberRemoved(client, orgId, { data: { userId } }) {
+    // Only the org membership goes: group and workspace memberships stay and count on re-adding.
+    await client.query(`DELETE FROM ${ACCESS_ORG_MEMBERS_TABLE} WHERE org_id = $1 AND user_id = $2`, [
+      orgId,
+      userId,
+    ]);
+    return { roots: 'all', users: [userId] };
+  },
+  OrgSettingsChanged: (client, orgId, { data }) => changeSettings(client, orgId, data.settings),
+
+  async GroupCreated(client, orgId, { data: { groupId } }) {
+    await client.query(
+      `INSERT INTO ${ACCESS_GROUPS_TABLE} (org_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [orgId, groupId],
+    );
+    return null;
+  },
+  async GroupMemberAdded(client, orgId, { data: { groupId, userId }, ref }) {
+    // Like the group's evolve: a deleted group takes no members.
+    await client.query(
+      `INSERT INTO ${ACCESS_GROUP_MEMBERS_TABLE}
+         (org_id, group_id, user_id, since_event_id, since_position, since_occurred_at)
+       SELECT $1, $2, $3, $4, $5, $6
+       WHERE EXISTS (SELECT 1 FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2)
+       ON CONFLICT (org_id, group_id, user_id) DO UPDATE SET since_event_id = excluded.since_event_id,
+         since_position = excluded.since_position, since_occurred_at = excluded.since_occurred_at`,
+      [orgId, groupId, userId, ...refValues(ref)],
+    );
+    return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+  },
+  async GroupMemberRemoved(client, orgId, { data: { groupId, userId } }) {
+    await client.query(
+      `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
+      [orgId, groupId, userId],
+    );
+    return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+  },
+  async GroupDeleted(client, orgId, { data: { groupId } }) {
+    // Its ACL entries stay stored (a ChatUnshared may still name it); the loader drops them.
+    await client.query(`DELETE FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
+      orgId,
+      groupId,
+    ]);
+    const { rows } = await client.query<{ user_id: string }>(
+      `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 RETURNING user_id`,
+      [orgId, groupId],
+    );
+    return {
+      roots: await rootsSharedWithGroup(client, orgId, groupId),
+      users: rows.map((row) => row.user_id),
+    };
+  },
+
+  async WorkspaceCreated(client, orgId, { data: { workspaceId } }) {
+    await client.query(
+      `INSERT INTO ${ACCESS_WORKSPACES_TABLE} (org_id, workspace_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+      [orgId, workspaceId],
+    );
+    return null;
+  },
+  async WorkspaceMemberAdded(client, orgId, { data: { workspaceId, userId, role }, ref }) {
+    await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
+    return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+  },
+  async WorkspaceMemberRemoved(client, orgId, { data: { workspaceId, userId } }) {
+    await client.query(
+      `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
+      [orgId, workspaceId, userId],
+    );
+    return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+  },
+  WorkspaceArchived: (client, orgId, { data, ref }) => setArchivedBy(client, orgId, data.workspaceId, ref),
+  WorkspaceUnarchived: (client, orgId, { data }) => setArchivedBy(client, orgId, data.workspaceId, null),
+
+  ChatCreated: (client, orgId, { data, ref }) => createChat(client, orgId, data, ref),
+  async ChatShared(client, orgId, { data: { chatId, subject, role }, ref }) {
+    await client.query(
+      `INSERT INTO ${ACCESS_ACL_TABLE} (org_id, chat_id, subject_kind, subject_id, role,
+         granted_by_event_id, granted_by_position, granted_by_occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (org_id, chat_id, subject_kind, subject_id) DO UPDATE SET role = excluded.role,
+         granted_by_event_id = excluded.granted_by_event_id,
+         granted_by_position = excluded.granted_by_position,
+         granted_by_occurred_at = excluded.granted_by_occurred_at`,
+      [orgId, chatId, subject.kind, subject.id, role, ...refValues(ref)],
+    );
+    return aclScope(client, orgId, chatId, subject);
+  },
+  async ChatUnshared(client, orgId, { data: { chatId, subject } }) {
+    await client.query(
+      `DELETE FROM ${ACCESS_ACL_TABLE}
+       WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
+      [orgId, chatId, subject.kind, subject.id],
+    );
+    return aclScope(client, orgId, chatId, subject);
+  },
+  async ChatDeleted(client, orgId, { data: { chatId } }) {
+    // One event for the whole subtree: the chat and every chat below it.
+    const { rows } = await client.query<{ root_chat_id: string; subtree: string[] }>(
+      `WITH deleted AS (
+         UPDATE ${ACCESS_CHATS_TABLE} SET deleted = true
+         WHERE org_id = $1 AND chat_id = $2 RETURNING root_chat_id
+       )
+       SELECT d.root_chat_id, array_agg(c.chat_id) AS subtree
+       FROM deleted d JOIN ${ACCESS_CHATS_TABLE} c
+         ON c.org_id = $1 AND c.root_chat_id = d.root_chat_id AND (c.chat_id = $2 OR $2 = ANY(c.ancestor_ids))
+       GROUP BY d.root_chat_id`,
+      [orgId, chatId],
+    );
+    const deleted = rows[0];
+    return deleted ? { roots: [deleted.root_chat_id], chats: deleted.subtree } : null;
+  },
+  ChatRenamed: NO_BEARING_ON_ACCESS,
+  ChatMessagePosted: NO_BEARING_ON_ACCESS,
+};
+
+function isTenantryEventType(type: string): type is TenantryEventType {
+  return Object.hasOwn(factUpdates, type);
+}
+
+/**
+ * Writes the event into the fact tables and returns the pairs to recompute
+ * (null: none). Exported for the tests.
+ */
+export async function updateFacts(
+  client: pg.ClientBase,
+  orgId: string,
+  event: ProjectedEvent,
+): Promise<AccessScope | null> {
+  // A type of no domain (an event some other writer put in the log) changes no fact.
+  if (!isTenantryEventType(event.type)) return null;
+  const update = factUpdates[event.type];
+  if (update === NO_BEARING_ON_ACCESS) return null;
+  return (update as FactUpdate<TenantryEventType>)(
+    client,
+    orgId,
+    event as ProjectedEvent & EventOf<TenantryEventType>,
+  );
+}
 
 /**
  * Effective access per (user, chat), materialized (see projections/README.md):
  * each event first updates this projection's own fact tables, then maps to
  * the narrowest {@link AccessScope} that holds every pair whose access it can
- * change, and {@link recomputeAccess} asks libs/authz about those pairs.
+ * change, and libs/authz is asked about those pairs once per batch, over the
+ * union of its events' scopes (chat-access.pending.ts).
  */
 export const chatAccessProjection: Projection = {
   name: 'chat-access',
@@ -39,178 +230,43 @@ export const chatAccessProjection: Projection = {
   schemaSql: CHAT_ACCESS_SCHEMA_SQL,
   tables: CHAT_ACCESS_TABLES,
   async apply(client, event) {
-    if (event.orgId === null) return;
-    // Other event types fall through updateFacts untouched.
-    const scope = await updateFacts(client, event.orgId, event as unknown as AccessEvent & { ref: EventRef });
-    if (scope) await recomputeAccess(client, event.orgId, scope);
+    const batch = chatAccessBatch();
+    await batch.apply(client, event);
+    await batch.finish(client);
   },
+  batch: () => chatAccessBatch(),
 };
 
-/**
- * Writes the event into the fact tables, mirroring the deciders' `evolve`,
- * and returns the pairs to recompute (null: none). Exported for the tests.
- */
-export async function updateFacts(
-  client: pg.ClientBase,
-  orgId: string,
-  event: AccessEvent & { readonly ref: EventRef },
-): Promise<AccessScope | null> {
-  const { ref } = event;
-  switch (event.type) {
-    case 'OrganizationCreated':
-      await client.query(
-        `INSERT INTO ${ACCESS_ORG_SETTINGS_TABLE} (org_id, chat_sharing_disabled, workspace_sharing_disabled)
-         VALUES ($1, false, false) ON CONFLICT (org_id) DO NOTHING`,
-        [orgId],
-      );
-      return null;
-    case 'MemberRoleChanged':
-      if (event.data.scope === 'workspace') {
-        const { workspaceId, userId, role } = event.data;
-        await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
-        return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
-      }
-      return setOrgMember(client, orgId, event.data.userId, event.data.role, ref);
-    case 'OrgMemberAdded':
-      return setOrgMember(client, orgId, event.data.userId, event.data.role, ref);
-    case 'OrgMemberRemoved':
-      // Only the org membership goes: group and workspace memberships stay and count on re-adding.
-      await client.query(`DELETE FROM ${ACCESS_ORG_MEMBERS_TABLE} WHERE org_id = $1 AND user_id = $2`, [
-        orgId,
-        event.data.userId,
-      ]);
-      return { roots: 'all', users: [event.data.userId] };
-    case 'OrgSettingsChanged':
-      return changeSettings(client, orgId, event.data.settings);
-
-    case 'GroupCreated':
-      await client.query(
-        `INSERT INTO ${ACCESS_GROUPS_TABLE} (org_id, group_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [orgId, event.data.groupId],
-      );
-      return null;
-    case 'GroupMemberAdded': {
-      const { groupId, userId } = event.data;
-      // Like the group's evolve: a deleted group takes no members.
-      await client.query(
-        `INSERT INTO ${ACCESS_GROUP_MEMBERS_TABLE}
-           (org_id, group_id, user_id, since_event_id, since_position, since_occurred_at)
-         SELECT $1, $2, $3, $4, $5, $6
-         WHERE EXISTS (SELECT 1 FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2)
-         ON CONFLICT (org_id, group_id, user_id) DO UPDATE SET since_event_id = excluded.since_event_id,
-           since_position = excluded.since_position, since_occurred_at = excluded.since_occurred_at`,
-        [orgId, groupId, userId, ...refValues(ref)],
-      );
-      return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
-    }
-    case 'GroupMemberRemoved': {
-      const { groupId, userId } = event.data;
-      await client.query(
-        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
-        [orgId, groupId, userId],
-      );
-      return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
-    }
-    case 'GroupDeleted': {
-      const { groupId } = event.data;
-      // Its ACL entries stay stored (a ChatUnshared may still name it); the loader drops them.
-      await client.query(`DELETE FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
-        orgId,
-        groupId,
-      ]);
-      const { rows } = await client.query<{ user_id: string }>(
-        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 RETURNING user_id`,
-        [orgId, groupId],
-      );
-      return {
-        roots: await rootsSharedWithGroup(client, orgId, groupId),
-        users: rows.map((row) => row.user_id),
-      };
-    }
-
-    case 'WorkspaceCreated':
-      await client.query(
-        `INSERT INTO ${ACCESS_WORKSPACES_TABLE} (org_id, workspace_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [orgId, event.data.workspaceId],
-      );
-      return null;
-    case 'WorkspaceMemberAdded': {
-      const { workspaceId, userId, role } = event.data;
-      await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
-      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
-    }
-    case 'WorkspaceMemberRemoved': {
-      const { workspaceId, userId } = event.data;
-      await client.query(
-        `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
-        [orgId, workspaceId, userId],
-      );
-      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
-    }
-    case 'WorkspaceArchived':
-    case 'WorkspaceUnarchived': {
-      const { workspaceId } = event.data;
-      const archivedBy = event.type === 'WorkspaceArchived' ? refValues(ref) : [null, null, null];
-      await client.query(
-        `UPDATE ${ACCESS_WORKSPACES_TABLE}
-         SET archived_by_event_id = $3, archived_by_position = $4, archived_by_occurred_at = $5
-         WHERE org_id = $1 AND workspace_id = $2`,
-        [orgId, workspaceId, ...archivedBy],
-      );
-      return { roots: await rootsInWorkspace(client, orgId, workspaceId) };
-    }
-
-    case 'ChatCreated':
-      return createChat(client, orgId, event.data, ref);
-    case 'ChatShared': {
-      const { chatId, subject, role } = event.data;
-      await client.query(
-        `INSERT INTO ${ACCESS_ACL_TABLE} (org_id, chat_id, subject_kind, subject_id, role,
-           granted_by_event_id, granted_by_position, granted_by_occurred_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (org_id, chat_id, subject_kind, subject_id) DO UPDATE SET role = excluded.role,
-           granted_by_event_id = excluded.granted_by_event_id,
-           granted_by_position = excluded.granted_by_position,
-           granted_by_occurred_at = excluded.granted_by_occurred_at`,
-        [orgId, chatId, subject.kind, subject.id, role, ...refValues(ref)],
-      );
-      return aclScope(client, orgId, chatId, subject);
-    }
-    case 'ChatUnshared': {
-      const { chatId, subject } = event.data;
-      await client.query(
-        `DELETE FROM ${ACCESS_ACL_TABLE}
-         WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
-        [orgId, chatId, subject.kind, subject.id],
-      );
-      return aclScope(client, orgId, chatId, subject);
-    }
-    case 'ChatDeleted': {
-      // One event for the whole subtree: the chat and every chat below it.
-      const { rows } = await client.query<{ root_chat_id: string; subtree: string[] }>(
-        `WITH deleted AS (
-           UPDATE ${ACCESS_CHATS_TABLE} SET deleted = true
-           WHERE org_id = $1 AND chat_id = $2 RETURNING root_chat_id
-         )
-         SELECT d.root_chat_id, array_agg(c.chat_id) AS subtree
-         FROM deleted d JOIN ${ACCESS_CHATS_TABLE} c
-           ON c.org_id = $1 AND c.root_chat_id = d.root_chat_id AND (c.chat_id = $2 OR $2 = ANY(c.ancestor_ids))
-         GROUP BY d.root_chat_id`,
-        [orgId, event.data.chatId],
-      );
-      const deleted = rows[0];
-      return deleted ? { roots: [deleted.root_chat_id], chats: deleted.subtree } : null;
-    }
-    case 'ChatRenamed':
-    case 'ChatMessagePosted':
-      return null;
-    default:
-      // Events of other streams (users, reservations) reach every projection.
-      return null;
-  }
+/** Facts per event, recomputes once per batch; `options` for the tests (chat-access.pending.ts). */
+export function chatAccessBatch(options?: PendingOptions): ProjectionBatch {
+  const pending = new PendingRecomputes(options);
+  return {
+    async apply(client, event) {
+      if (event.orgId === null) return;
+      const scope = await updateFacts(client, event.orgId, event);
+      if (scope) pending.add(event.orgId, scope);
+    },
+    finish: (client) => pending.flush(client),
+  };
 }
 
 const refValues = (ref: EventRef) => [ref.eventId, ref.position, ref.occurredAt];
+
+/** Archived by the event `ref` names, or unarchived (null): the workspace's roots, for everyone. */
+async function setArchivedBy(
+  client: pg.ClientBase,
+  orgId: string,
+  workspaceId: string,
+  ref: EventRef | null,
+): Promise<AccessScope> {
+  await client.query(
+    `UPDATE ${ACCESS_WORKSPACES_TABLE}
+     SET archived_by_event_id = $3, archived_by_position = $4, archived_by_occurred_at = $5
+     WHERE org_id = $1 AND workspace_id = $2`,
+    [orgId, workspaceId, ...(ref ? refValues(ref) : [null, null, null])],
+  );
+  return { roots: await rootsInWorkspace(client, orgId, workspaceId) };
+}
 
 /** Added, re-added or given another role: their stored group and workspace memberships count again. */
 async function setOrgMember(

@@ -59,8 +59,11 @@ let cluster: TestCluster | undefined;
 let starting: Promise<TestCluster> | undefined;
 
 async function acquireEmbeddedCluster(): Promise<string> {
-  starting ??= startCluster().finally(() => (starting = undefined));
-  cluster ??= await starting;
+  // Only when none runs: a second database of the file must not start (and leak) a second cluster.
+  if (!cluster) {
+    starting ??= startCluster().finally(() => (starting = undefined));
+    cluster ??= await starting;
+  }
   cluster.users++;
   return cluster.server.superuserUrl();
 }
