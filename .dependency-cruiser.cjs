@@ -17,7 +17,16 @@ module.exports = {
       name: 'libs-do-not-import-apps',
       severity: 'error',
       from: { path: '^libs/' },
-      to: { path: '^(apps|projections)/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'libs-do-not-import-projections',
+      comment:
+        'Read models sit above the libraries. libs/runtime is the one exception: it is the wiring the ' +
+        'apps share, and the projector it starts runs every projection (projections/index.ts).',
+      severity: 'error',
+      from: { path: '^libs/', pathNot: '^libs/runtime/' },
+      to: { path: '^projections/' },
     },
     {
       name: 'no-test-code-in-production',

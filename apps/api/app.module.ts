@@ -14,7 +14,7 @@ import {
   DEFAULT_AUTH_FAILURE_LIMITS,
 } from './auth/auth-failure-limiter.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
-import { EVENT_STORE } from './event-store.provider.js';
+import { EVENT_STORE } from './injection-tokens.js';
 import { CommandResponseInterceptor } from './http/command-response.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { validationPipe } from './http/validation.js';
@@ -26,10 +26,10 @@ import { USER_COMMAND_HANDLERS } from './users/user.handlers.js';
 import { WORKSPACES_HTTP } from './workspaces/workspaces.http.js';
 import { UsersController } from './users/users.controller.js';
 import { HealthController } from './health/health.controller.js';
-import { httpLoggingParams } from './logging.js';
+import { httpLoggingParams } from './http/http-logging.js';
 import { HttpMetrics, HttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { DATABASE, OPERATOR_TOKEN } from './runtime.js';
+import { DATABASE, OPERATOR_TOKEN } from './injection-tokens.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { ChatsQueriesController } from './chats/chats.queries.controller.js';
 import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';

@@ -11,7 +11,7 @@ import {
 } from '../../../libs/audit/index.js';
 import { upcasters } from '../../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore } from '../../../libs/event-store/index.js';
-import { EVENT_STORE } from '../event-store.provider.js';
+import { EVENT_STORE } from '../injection-tokens.js';
 
 /**
  * The audit replay of libs/audit with this process's snapshots: a question

@@ -17,7 +17,7 @@ import {
   type ScopedRequest,
   type ScopeTarget,
 } from '../read-side/request-read-scope.js';
-import { OPERATOR_TOKEN } from '../runtime.js';
+import { OPERATOR_TOKEN } from '../injection-tokens.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { claimedUserId, hashToken, isWellFormed, sameDigest } from './api-token.js';
 import { type Audience, AUDIENCE } from './auth.decorators.js';
