@@ -19,7 +19,7 @@ import {
 } from '../read-side/request-read-scope.js';
 import { OPERATOR_TOKEN } from '../injection-tokens.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
-import { claimedUserId, hashToken, isWellFormed, sameDigest } from './api-token.js';
+import { claimedUserId, hashToken, isWellFormed, sameDigest } from '../../../libs/application/index.js';
 import { type Audience, AUDIENCE } from './auth.decorators.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type AuthenticatedRequest, type Principal, PRINCIPAL } from './principal.js';
