@@ -87,7 +87,6 @@ for (const probe of [
   () => database.appPool.query('SELECT 1'),
   () => database.ownerPool.query('SELECT 1'),
   () => database.owner.query('SELECT 1'),
-  () => database.app.query('SELECT 1'),
   () => eventStore.headPosition(),
 ]) {
   for (let attempt = 1; ; attempt++) {
