@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { CommandBus } from '@nestjs/cqrs';
 import { Command } from 'commander';
 import { createApp } from '../apps/api/create-app.js';
-import { installProjections, startProjector } from '../apps/projector/projector.js';
+import { installProjections, startProjector } from '../libs/runtime/index.js';
 import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
 import { PROJECTIONS } from '../projections/index.js';
 import { type Figure } from './figures/figure.js';

@@ -7,8 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
-import { installProjections, startProjector } from '../apps/projector/projector.js';
-import { startRuntime } from '../apps/api/runtime.js';
+import { installProjections, startProjector, startRuntime } from '../libs/runtime/index.js';
 import { loadConfig } from '../libs/config/index.js';
 import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
 import { PROJECTIONS } from '../projections/index.js';

@@ -14,7 +14,7 @@ import {
   DEFAULT_AUTH_FAILURE_LIMITS,
 } from './auth/auth-failure-limiter.js';
 import { BearerAuthGuard } from './auth/bearer-auth.guard.js';
-import { EVENT_STORE } from './event-store.provider.js';
+import { EVENT_STORE } from './injection-tokens.js';
 import { CommandResponseInterceptor } from './http/command-response.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { validationPipe } from './http/validation.js';
@@ -22,14 +22,14 @@ import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js
 import { AUDIT_HTTP } from './audit/audit.http.js';
 import { CHATS_HTTP } from './chats/chats.http.js';
 import { ORGANIZATIONS_HTTP } from './organizations/organizations.http.js';
-import { USER_COMMAND_HANDLERS } from './users/user.handlers.js';
+import { USERS_HTTP } from './users/users.http.js';
+import { GROUPS_HTTP } from './groups/groups.http.js';
 import { WORKSPACES_HTTP } from './workspaces/workspaces.http.js';
-import { UsersController } from './users/users.controller.js';
 import { HealthController } from './health/health.controller.js';
-import { httpLoggingParams } from './logging.js';
+import { httpLoggingParams } from './http/http-logging.js';
 import { HttpMetrics, HttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
-import { DATABASE, OPERATOR_TOKEN } from './runtime.js';
+import { DATABASE, OPERATOR_TOKEN } from './injection-tokens.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { ChatsQueriesController } from './chats/chats.queries.controller.js';
 import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';
@@ -72,13 +72,14 @@ export class AppModule implements NestModule {
       controllers: [
         HealthController,
         MetricsController,
-        UsersController,
+        ...USERS_HTTP.controllers,
         UsersQueriesController,
         OrganizationsQueriesController,
         WorkspacesQueriesController,
         ChatsQueriesController,
         ProjectionsAdminController,
         ...ORGANIZATIONS_HTTP.controllers,
+        ...GROUPS_HTTP.controllers,
         ...WORKSPACES_HTTP.controllers,
         ...CHATS_HTTP.controllers,
         ...AUDIT_HTTP.controllers,
@@ -101,8 +102,9 @@ export class AppModule implements NestModule {
           useFactory: (eventStore: EventStore) => new AggregateStore(eventStore, upcasters),
           inject: [EVENT_STORE],
         },
-        ...USER_COMMAND_HANDLERS,
+        ...USERS_HTTP.providers,
         ...ORGANIZATIONS_HTTP.providers,
+        ...GROUPS_HTTP.providers,
         ...WORKSPACES_HTTP.providers,
         ...CHATS_HTTP.providers,
         ...AUDIT_HTTP.providers,

@@ -1,16 +1,7 @@
 import { type AddressInfo } from 'node:net';
-import {
-  ConfigError,
-  loadConfig,
-  type OperatorToken,
-  resolveOperatorToken,
-  tokenPrefix,
-} from '../../libs/config/index.js';
-import { installProjections, startProjector } from '../projector/projector.js';
+import { type OperatorToken, resolveOperatorToken, tokenPrefix } from '../../libs/config/index.js';
+import { installProjections, runService, startProjector, startRuntime } from '../../libs/runtime/index.js';
 import { createApp } from './create-app.js';
-import { createLogger } from './logging.js';
-import { startRuntime } from './runtime.js';
-import { Shutdown } from './shutdown.js';
 
 /**
  * `npm start`: the API and the projector in one process (DESIGN.md §3);
@@ -18,57 +9,38 @@ import { Shutdown } from './shutdown.js';
  * Startup: config, Postgres (embedded unless DATABASE_URL), migrations, the
  * event store, the projections' tables, the projector, then HTTP. Shutdown undoes it in reverse.
  */
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`tenantry: ${error.message}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger(config.logLevel);
-  const shutdown = new Shutdown(logger).listen();
-
-  try {
-    await shutdown.whileStarting(
-      (async () => {
-        const operatorToken = await resolveOperatorToken(config);
-        const runtime = await startRuntime(config, logger);
-        shutdown.add('postgres and event store', () => runtime.close());
-        await installProjections(runtime.database.ownerPool, logger);
-        if (config.projector) {
-          const projector = startProjector(runtime, logger);
-          shutdown.add('projector', () => projector.stop());
-        } else {
-          logger.info(
-            'TENANTRY_PROJECTOR=off: no projector in this process; a projector process applies the log',
-          );
-        }
-        const app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });
-        shutdown.add('http', () => app.close());
-        await app.listen(config.port);
-        const { port } = app.getHttpServer().address() as AddressInfo;
-        await new Promise((resolve) => setImmediate(resolve)); // after Nest's buffered startup logs
-        announce(`http://localhost:${port}`, operatorToken);
-        logger.info(
-          {
-            url: `http://localhost:${port}`,
-            operatorTokenPrefix: tokenPrefix(operatorToken.token),
-            dataDir: config.dataDir,
-          },
-          'tenantry started',
-        );
-      })(),
+await runService({
+  name: 'tenantry',
+  echoStartupFailure: true,
+  async start({ config, logger, shutdown }) {
+    const operatorToken = await resolveOperatorToken(config);
+    const runtime = await startRuntime(config, logger);
+    shutdown.add('postgres and event store', () => runtime.close());
+    await installProjections(runtime.database.ownerPool, logger);
+    if (config.projector) {
+      const projector = startProjector(runtime, logger);
+      shutdown.add('projector', () => projector.stop());
+    } else {
+      logger.info(
+        'TENANTRY_PROJECTOR=off: no projector in this process; a projector process applies the log',
+      );
+    }
+    const app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });
+    shutdown.add('http', () => app.close());
+    await app.listen(config.port);
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    await new Promise((resolve) => setImmediate(resolve)); // after Nest's buffered startup logs
+    announce(`http://localhost:${port}`, operatorToken);
+    logger.info(
+      {
+        url: `http://localhost:${port}`,
+        operatorTokenPrefix: tokenPrefix(operatorToken.token),
+        dataDir: config.dataDir,
+      },
+      'tenantry started',
     );
-  } catch (error) {
-    logger.fatal({ err: error }, 'startup failed');
-    process.stderr.write(
-      `tenantry: startup failed: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    await shutdown.stop(1);
-  }
-}
+  },
+});
 
 /**
  * For the person who ran `npm start`: plain lines on stdout, outside the JSON
@@ -81,5 +53,3 @@ function announce(url: string, operatorToken: OperatorToken): void {
       : `${operatorToken.token}  (kept in ${operatorToken.file})`;
   process.stdout.write(`\nTenantry is listening on ${url}\nOperator token: ${token}\n\n`);
 }
-
-await main();

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, readOperatorToken } from '../../libs/config/index.js';
-import { createLogger } from '../api/logging.js';
-import { startRuntime } from '../api/runtime.js';
+import { createLogger, startRuntime } from '../../libs/runtime/index.js';
 import { AuditCliError, type AuditIo, type AuditRuntime, auditReplay, auditVerify } from './audit.js';
 import {
   EXIT,

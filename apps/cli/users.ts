@@ -4,13 +4,13 @@ import { DomainError } from '../../libs/domain/kernel/index.js';
 import { OPERATOR_ACTOR_ID } from '../../libs/domain/user/user.commands.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore } from '../../libs/event-store/index.js';
-import { RegisterUserCommand, RegisterUserHandler } from '../api/users/user.handlers.js';
+import { RegisterUserCommand, RegisterUserHandler } from '../../libs/application/index.js';
 import { EXIT, OpsError, type OpsIo } from './projections.js';
 
 /**
  * `tenantry users create --email E --name N` (DESIGN.md §8, support staff
  * bootstrap): the operator's POST /v1/users, through the same command
- * handler (RegisterUserHandler: email reservation, the user decider,
+ * handler (libs/application RegisterUserHandler: email reservation, the user decider,
  * appended with the expected revision), so the same rules refuse the same
  * input. Prints the token once; the log holds only its hash.
  */

@@ -1,8 +1,4 @@
-import { ConfigError, loadConfig } from '../../libs/config/index.js';
-import { createLogger } from '../api/logging.js';
-import { startRuntime } from '../api/runtime.js';
-import { Shutdown } from '../api/shutdown.js';
-import { startProjector } from './projector.js';
+import { runService, startProjector, startRuntime } from '../../libs/runtime/index.js';
 
 /**
  * The projector as a process of its own, for deployments that scale it apart
@@ -10,30 +6,13 @@ import { startProjector } from './projector.js';
  * instead. In embedded mode it attaches to the embedded Postgres the API
  * already runs on the same TENANTRY_DATA_DIR, or starts one.
  */
-async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`tenantry-projector: ${error.message}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger(config.logLevel).child({ process: 'projector' });
-  const shutdown = new Shutdown(logger).listen();
-  try {
-    await shutdown.whileStarting(
-      (async () => {
-        const runtime = await startRuntime(config, logger, { attachToRunning: true });
-        shutdown.add('postgres and event store', () => runtime.close());
-        const projector = startProjector(runtime, logger);
-        shutdown.add('projector', () => projector.stop());
-      })(),
-    );
-  } catch (error) {
-    logger.fatal({ err: error }, 'startup failed');
-    await shutdown.stop(1);
-  }
-}
-
-await main();
+await runService({
+  name: 'tenantry-projector',
+  logBindings: { process: 'projector' },
+  async start({ config, logger, shutdown }) {
+    const runtime = await startRuntime(config, logger, { attachToRunning: true });
+    shutdown.add('postgres and event store', () => runtime.close());
+    const projector = startProjector(runtime, logger);
+    shutdown.add('projector', () => projector.stop());
+  },
+});

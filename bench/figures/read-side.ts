@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { hashToken } from '../../apps/api/auth/api-token.js';
+import { hashToken } from '../../libs/application/index.js';
 import { type ReadSide } from '../../apps/api/read-side/read-side.js';
 import { ReadScopes, type RequestReadScope } from '../../apps/api/read-side/request-read-scope.js';
 import { accessAt, atPosition, StreamSnapshots } from '../../libs/audit/index.js';

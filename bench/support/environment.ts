@@ -7,8 +7,7 @@ import { type Logger, pino } from 'pino';
 import { type CommandContext } from '../../libs/command-runtime/index.js';
 import { loadConfig, type LogLevel } from '../../libs/config/index.js';
 import { EmbeddedPostgres } from '../../libs/persistence/index.js';
-import { createLogger } from '../../apps/api/logging.js';
-import { type Runtime, startRuntime } from '../../apps/api/runtime.js';
+import { createLogger, type Runtime, startRuntime } from '../../libs/runtime/index.js';
 
 /**
  * The benchmark's own Postgres: an embedded cluster in a temporary

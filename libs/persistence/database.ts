@@ -16,9 +16,9 @@ export type DatabaseConfig = Pick<TenantryConfig, 'databaseUrl' | 'dataDir' | 'a
 type Entities = MixedList<Function | string | EntitySchema>;
 
 export interface OpenDatabaseOptions {
-  /** TypeORM entities of the read models, for both data sources. */
+  /** TypeORM entities, for the owner's data source. */
   readonly entities?: Entities;
-  /** Connections per pool (each role has one pg pool and one TypeORM pool). */
+  /** Connections per pool (each role has one pg pool; the owner also has TypeORM's). */
   readonly poolSize?: number;
   /**
    * Embedded mode: use the embedded Postgres another process already runs on
@@ -30,8 +30,9 @@ export interface OpenDatabaseOptions {
 /**
  * Tenantry's Postgres, as two roles (DESIGN.md §7): the owner, for
  * migrations, the event store and projectors; the app role, for queries,
- * which row-level security binds. Each role has a plain pg pool and a
- * TypeORM data source.
+ * which row-level security binds. Each role has a plain pg pool; the owner
+ * also has a TypeORM data source, for the migrations. The app role has none:
+ * queries go through its pg pool (libs/persistence/tenancy.ts).
  */
 export interface Database {
   /** embedded: this process started the embedded Postgres; attached: another process runs it. */
@@ -39,7 +40,6 @@ export interface Database {
   readonly ownerPool: pg.Pool;
   readonly appPool: pg.Pool;
   readonly owner: DataSource;
-  readonly app: DataSource;
   /** The embedded Postgres this process started (and stops at close). */
   readonly embedded: SupervisedPostgres | undefined;
   /** Throws when Postgres cannot be reached by the query role. */
@@ -88,7 +88,6 @@ export async function openDatabase(
   // (a request's read scope opens in one: tenancy.ts ReadTransaction).
   const appPool = createPool(appUrl, poolSize, 'app', Client, true);
   const owner = createDataSource(ownerUrl, poolSize, options.entities, logger, Client);
-  const app = createDataSource(appUrl, poolSize, options.entities, logger, Client);
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -96,7 +95,6 @@ export async function openDatabase(
       await health.stop();
       await Promise.allSettled([
         owner.isInitialized ? owner.destroy() : undefined,
-        app.isInitialized ? app.destroy() : undefined,
         ownerPool.end(),
         appPool.end(),
       ]);
@@ -108,7 +106,6 @@ export async function openDatabase(
   try {
     await verifyAppRole(ownerPool);
     await owner.initialize();
-    await app.initialize();
   } catch (error) {
     await close();
     throw error;
@@ -120,7 +117,6 @@ export async function openDatabase(
     ownerPool,
     appPool,
     owner,
-    app,
     embedded,
     ping: () => ping(appPool),
     health,

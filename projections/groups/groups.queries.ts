@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type Page, type PageRequest, toPage } from '../page.js';
-import { ORG_MEMBERS_TABLE } from '../organizations/organizations.projection.js';
+import { ORG_MEMBERS_TABLE } from '../organizations/index.js';
 import { GROUP_MEMBERS_TABLE, GROUPS_TABLE } from './groups.projection.js';
 
 export interface GroupListItem {

@@ -4,7 +4,7 @@ import { isUuid } from '../../libs/domain/kernel/index.js';
 import { type OrgSettings } from '../../libs/domain/organization/organization.events.js';
 import { CURRENT_USER_SQL, TENANT_SETTING } from '../../libs/persistence/index.js';
 import { type Page, type PageRequest, toPage } from '../page.js';
-import { USERS_TABLE } from '../users/users.projection.js';
+import { USERS_TABLE } from '../users/index.js';
 import { ORG_MEMBERS_TABLE, ORGANIZATIONS_TABLE } from './organizations.projection.js';
 
 /** An org as one of its members sees it in GET /v1/orgs. */

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { pino } from 'pino';
-import { serializeErrorSafely } from '../../apps/api/logging.js';
+import { serializeErrorSafely } from '../../libs/runtime/index.js';
 import { expectProblem, OPERATOR_TOKEN, startE2eApp, type E2eApp } from './support/e2e-app.js';
 
 /**

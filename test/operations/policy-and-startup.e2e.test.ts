@@ -4,9 +4,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
-import { createLogger } from '../../apps/api/logging.js';
+import { createLogger, installProjections, startProjector } from '../../libs/runtime/index.js';
 import { EXIT, type OpsRuntime, projectionsRebuild, projectionsStatus } from '../../apps/cli/projections.js';
-import { installProjections, startProjector } from '../../apps/projector/projector.js';
 import { ACCESS_POLICY } from '../../libs/authz/policy.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { ChatFactsLoader } from '../../apps/api/chats/chat-facts.loader.js';
+import { ChatFactsLoader } from '../../libs/application/index.js';
 import { type AccessDecision } from '../../libs/authz/evaluate.js';
 import { ACL_ROLES, ORG_ROLES, WORKSPACE_ROLES } from '../../libs/authz/policy.js';
 import { AggregateStore } from '../../libs/command-runtime/index.js';

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createEventStore } from '../../apps/api/event-store.provider.js';
+import { createEventStore } from '../../libs/runtime/index.js';
 import { EventStoreDbEventStore } from '../../libs/event-store/eventstoredb/eventstoredb-event-store.js';
 import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
 import { EventStoreDbTestDouble } from '../support/esdb-test-double/index.js';

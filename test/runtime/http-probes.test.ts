@@ -4,11 +4,16 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../../apps/api/create-app.js';
 import { type ReadyBody } from '../../apps/api/health/health.controller.js';
-import { createLogger } from '../../apps/api/logging.js';
-import { type Projector, startProjector } from '../../apps/projector/projector.js';
+import {
+  createLogger,
+  type Projector,
+  type Runtime,
+  startProjector,
+  startRuntime,
+} from '../../libs/runtime/index.js';
 import { type EventStore } from '../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
-import { type Database, openDatabase, runMigrations } from '../../libs/persistence/index.js';
+import { type Database } from '../../libs/persistence/index.js';
 import { findFreePort } from '../../libs/persistence/embedded/free-port.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -45,19 +50,19 @@ async function startApp(
 describe('health, readiness and metrics (DESIGN.md §10)', () => {
   let testDatabase: TestDatabase;
   let database: Database;
-  let eventStore: PostgresEventStore;
+  let runtime: Runtime;
+  let eventStore: EventStore;
   let app: RunningApp;
   let projector: Projector;
 
   beforeAll(async () => {
     testDatabase = await createTestDatabase();
     // The test database plays DATABASE_URL: its superuser acts as the owner role.
-    database = await openDatabase(
+    runtime = await startRuntime(
       { databaseUrl: testDatabase.url, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
       pino({ level: 'silent' }),
     );
-    await runMigrations(database.ownerPool, database.owner);
-    eventStore = new PostgresEventStore(database.ownerPool);
+    ({ database, eventStore } = runtime);
     projector = startProjector({ eventStore, database }, pino({ level: 'silent' }), { lockRetryMs: 50 });
     app = await startApp(eventStore, database);
     // Ready once every projection has installed itself and caught up.
@@ -69,8 +74,7 @@ describe('health, readiness and metrics (DESIGN.md §10)', () => {
   afterAll(async () => {
     await app?.close();
     await projector?.stop();
-    await eventStore?.close();
-    await database?.close();
+    await runtime?.close();
     await testDatabase?.drop();
   });
 

@@ -4,9 +4,14 @@ import { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../apps/api/create-app.js';
-import { createLogger } from '../../apps/api/logging.js';
-import { type Runtime, startRuntime } from '../../apps/api/runtime.js';
-import { installProjections, type Projector, startProjector } from '../../apps/projector/projector.js';
+import {
+  createLogger,
+  installProjections,
+  type Projector,
+  type Runtime,
+  startProjector,
+  startRuntime,
+} from '../../libs/runtime/index.js';
 import { resolveOperatorToken, type TenantryConfig } from '../../libs/config/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { Shutdown } from '../../apps/api/shutdown.js';
+import { Shutdown } from '../../libs/runtime/index.js';
 
 const silent = pino({ level: 'silent' });
 

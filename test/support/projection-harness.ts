@@ -2,18 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { pino } from 'pino';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
-import { type NewEvent, type Position, START } from '../../libs/event-store/index.js';
-import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
-import {
-  type Database,
-  openDatabase,
-  runMigrations,
-  type ReadScope,
-  withReadScope,
-} from '../../libs/persistence/index.js';
+import { type EventStore, type NewEvent, type Position, START } from '../../libs/event-store/index.js';
+import { type Database, type ReadScope, withReadScope } from '../../libs/persistence/index.js';
 import { applyEvents } from '../../libs/projection-runtime/apply-batch.js';
 import { installProjection } from '../../libs/projection-runtime/install.js';
 import { type Projection } from '../../libs/projection-runtime/projection.js';
+import { startRuntime } from '../../libs/runtime/index.js';
 import { collect } from '../event-store/event-fixtures.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -24,7 +18,7 @@ import { createTestDatabase, type TestDatabase } from './test-database.js';
  */
 export interface ProjectionHarness {
   readonly database: Database;
-  readonly eventStore: PostgresEventStore;
+  readonly eventStore: EventStore;
   /** Appends domain events (type + data) to a stream with full metadata; returns the last position. */
   append(
     streamName: string,
@@ -45,14 +39,13 @@ export interface ProjectionHarness {
 
 export async function startProjectionHarness(projections: readonly Projection[]): Promise<ProjectionHarness> {
   const testDatabase: TestDatabase = await createTestDatabase();
-  const database = await openDatabase(
+  const runtime = await startRuntime(
     { databaseUrl: testDatabase.url, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
     pino({ level: 'silent' }),
     { poolSize: 4 },
   );
-  await runMigrations(database.ownerPool, database.owner);
+  const { database, eventStore } = runtime;
   for (const projection of projections) await installProjection(database.ownerPool, projection);
-  const eventStore = new PostgresEventStore(database.ownerPool);
   const checkpoints = new Map<string, Position>(projections.map((p) => [p.name, START]));
   let lastAppended: Position = START;
 
@@ -103,8 +96,7 @@ export async function startProjectionHarness(projections: readonly Projection[])
     },
     read: (scope, read) => withReadScope(database.appPool, scope, read),
     async close() {
-      await eventStore.close();
-      await database.close();
+      await runtime.close();
       await testDatabase.drop();
     },
   };

@@ -4,7 +4,7 @@ import { type EventStore } from '../../../libs/event-store/index.js';
 import { readProjectionStatus } from '../../../libs/projection-runtime/index.js';
 import { PROJECTIONS } from '../../../projections/index.js';
 import { OperatorOnly } from '../auth/auth.decorators.js';
-import { EVENT_STORE } from '../event-store.provider.js';
+import { EVENT_STORE } from '../injection-tokens.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 
 /**

@@ -12,7 +12,7 @@ import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
 import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
 import { instantQuery, uuidQuery } from './audit.params.js';
-import { AuditReplay } from './audit-replay.js';
+import { AuditReplay } from '../../../libs/application/index.js';
 
 /** DESIGN.md §9, §10: auditors, owners and admins ask; members get 403. */
 const AUDIT_ROLES: ReadonlySet<string> = new Set(['auditor', 'owner', 'admin']);

@@ -17,9 +17,9 @@ import {
   type ScopedRequest,
   type ScopeTarget,
 } from '../read-side/request-read-scope.js';
-import { OPERATOR_TOKEN } from '../runtime.js';
+import { OPERATOR_TOKEN } from '../injection-tokens.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
-import { claimedUserId, hashToken, isWellFormed, sameDigest } from './api-token.js';
+import { claimedUserId, hashToken, isWellFormed, sameDigest } from '../../../libs/application/index.js';
 import { type Audience, AUDIENCE } from './auth.decorators.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type AuthenticatedRequest, type Principal, PRINCIPAL } from './principal.js';

@@ -13,7 +13,12 @@ import { Command } from '../http/command-context.decorator.js';
 import { CommandResponse } from '../http/command-response.js';
 import { UuidParamPipe } from '../http/uuid-param.pipe.js';
 import { AclChangePipe } from './acl-change.pipe.js';
-import { type ChatChange, ChangeChatCommand, type ChatOutcome, CreateChatCommand } from './chat.handlers.js';
+import {
+  type ChatChange,
+  ChangeChatCommand,
+  type ChatOutcome,
+  CreateChatCommand,
+} from '../../../libs/application/index.js';
 import {
   type AclChangeView,
   ChangeChatAclDto,
@@ -25,7 +30,7 @@ import {
   PostMessageDto,
   RenameChatDto,
 } from './chats.dto.js';
-import { PostChatMessageCommand, type PostedMessage } from './post-message.handler.js';
+import { PostChatMessageCommand, type PostedMessage } from '../../../libs/application/index.js';
 
 const ORG_PARAM = { name: 'org', description: "The organization's id or slug" } as const;
 

@@ -4,8 +4,8 @@ import { InjectPinoLogger, type PinoLogger } from 'nestjs-pino';
 import { type EventStore } from '../../../libs/event-store/index.js';
 import { type Database } from '../../../libs/persistence/index.js';
 import { projectionsWithoutApplier } from '../../../libs/projection-runtime/index.js';
-import { EVENT_STORE } from '../event-store.provider.js';
-import { DATABASE } from '../runtime.js';
+import { EVENT_STORE } from '../injection-tokens.js';
+import { DATABASE } from '../injection-tokens.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 import { Public } from '../auth/auth.decorators.js';
 

@@ -14,7 +14,7 @@ import { type Position } from '../../../libs/event-store/index.js';
 import { CommandResponse } from '../http/command-response.js';
 import { ProblemDetailsFilter } from '../http/problem-details.filter.js';
 import { ProblemError, type ProblemDetails } from '../http/problem-details.js';
-import { DATABASE } from '../runtime.js';
+import { DATABASE } from '../injection-tokens.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

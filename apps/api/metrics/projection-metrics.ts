@@ -3,7 +3,7 @@ import { Counter, Gauge } from 'prom-client';
 import { type EventStore } from '../../../libs/event-store/index.js';
 import { type ProjectionStatus, readProjectionStatus } from '../../../libs/projection-runtime/index.js';
 import { PROJECTIONS } from '../../../projections/index.js';
-import { EVENT_STORE } from '../event-store.provider.js';
+import { EVENT_STORE } from '../injection-tokens.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 // A value import: Nest's DI reads the constructor's parameter types at run time.
 import { HttpMetrics } from './http-metrics.js';

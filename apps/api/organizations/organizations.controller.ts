@@ -20,7 +20,7 @@ import {
   CreateOrganizationCommand,
   type OrganizationOutcome,
   SetOrgMemberRoleCommand,
-} from './organization.handlers.js';
+} from '../../../libs/application/index.js';
 import {
   ChangedSettingsView,
   ChangeOrgSettingsDto,

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsString, ValidateIf } from 'class-validator';
 import { ORG_ROLES, type OrgRole } from '../../../libs/authz/policy.js';
 
-/** `{org}` in a route (apps/api/organizations/org-resolver.ts). */
+/** `{org}` in a route (libs/application/organizations/org-resolver.ts). */
 export const ORG_PARAM = { name: 'org', description: "The organization's id or slug" } as const;
 
 // Shapes only: the domain's rules (slug form, name lengths) answer 400 with the field named.
@@ -42,12 +42,6 @@ export class SetOrgMemberRoleDto {
   role!: OrgRole;
 }
 
-export class CreateGroupDto {
-  @ApiProperty({ example: 'Designers' })
-  @IsString()
-  name!: string;
-}
-
 export class OrgSettingsView {
   @ApiProperty() chatSharingDisabled!: boolean;
   @ApiProperty() workspaceSharingDisabled!: boolean;
@@ -77,21 +71,5 @@ export class OrgMemberView {
 
 export class SetOrgMemberView {
   @ApiProperty() member!: OrgMemberView;
-  @ApiProperty() position!: string;
-}
-
-export class GroupView {
-  @ApiProperty() id!: string;
-  @ApiProperty() name!: string;
-}
-
-export class CreatedGroupView {
-  @ApiProperty() group!: GroupView;
-  @ApiProperty() position!: string;
-}
-
-export class GroupMemberView {
-  @ApiProperty() groupId!: string;
-  @ApiProperty() userId!: string;
   @ApiProperty() position!: string;
 }

@@ -1,13 +1,19 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type pg from 'pg';
 import { isPosition, type Position } from '../../../libs/event-store/index.js';
+import { NotifySignal } from '../../../libs/event-store/postgres/notify-signal.js';
+import { CHECKPOINT_CHANNEL } from '../../../libs/projection-runtime/index.js';
 import { ProblemError } from '../http/problem-details.js';
 import { READ_SIDE, type ReadSide } from './read-side.js';
 
 export const CONSISTENCY_HEADER = 'x-consistency-token';
 
-/** How often a waiting request looks at the checkpoints again. */
-const POLL_MS = 5;
+/**
+ * How long a waiting request sleeps before it looks at the checkpoints again
+ * when no notification woke it: the fallback for a notification lost with
+ * its LISTEN connection. Every move of a checkpoint notifies.
+ */
+const FALLBACK_POLL_MS = 50;
 
 interface CheckpointSnapshot {
   /** The lowest checkpoint of the projections the API reads; null while one is not installed. */
@@ -33,14 +39,29 @@ export const DEFAULT_MAX_WAITING = 256;
  * reads: simpler, and a token means "everything I did is visible".
  * Checkpoints only move forward, so the highest lowest-checkpoint seen is
  * kept and most requests pass without a query.
+ *
+ * Waiting requests LISTEN rather than poll: libs/projection-runtime NOTIFYs
+ * CHECKPOINT_CHANNEL in each transaction that moves a checkpoint or marks it
+ * failed (and at rebuilds, retries and skips), so a waiter reads the
+ * checkpoints again as soon as one may have reached its position. One LISTEN
+ * connection, outside the pool, opened at the first wait, serves them all; a
+ * notification is only a hint to read again, never taken as an answer.
  */
 @Injectable()
-export class ConsistencyGate {
+export class ConsistencyGate implements OnModuleDestroy {
   private reached: Position | null = null;
   private inFlight: Promise<CheckpointSnapshot> | null = null;
   private waiting = 0;
+  private readonly checkpointMoved: NotifySignal;
 
-  constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {}
+  constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {
+    this.checkpointMoved = new NotifySignal(readSide.appPool.options, CHECKPOINT_CHANNEL, FALLBACK_POLL_MS);
+  }
+
+  /** Ends the LISTEN connection when the app closes. */
+  async onModuleDestroy(): Promise<void> {
+    await this.checkpointMoved.close();
+  }
 
   /** The position a header names; undefined without the header; 400 naming the header when malformed. */
   parse(header: unknown): Position | undefined {
@@ -80,12 +101,15 @@ export class ConsistencyGate {
     const deadline = Date.now() + this.readSide.consistencyWaitMs;
     for (;;) {
       if (this.hasReached(position)) return;
+      // Taken before reading: a notification that comes during the read wakes the wait below at once.
+      const since = this.checkpointMoved.current;
       const snapshot = await this.snapshot();
       if (snapshot.lowest !== null && snapshot.lowest >= position) return;
       const stuck = snapshot.failed.find((projection) => projection.position < position);
       if (stuck) throw notYet(`projection ${stuck.name} has failed before reaching this position`);
-      if (Date.now() >= deadline) throw notYet('the read models have not reached this position yet');
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      const left = deadline - Date.now();
+      if (left <= 0) throw notYet('the read models have not reached this position yet');
+      await this.checkpointMoved.wait(since, Math.min(FALLBACK_POLL_MS, left));
     }
   }
 

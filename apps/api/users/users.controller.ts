@@ -15,7 +15,7 @@ import {
   type RegisterUserHandler,
   type IssueTokenHandler,
   type ChangeUserHandler,
-} from './user.handlers.js';
+} from '../../../libs/application/index.js';
 import {
   IssuedTokenView,
   IssueTokenDto,

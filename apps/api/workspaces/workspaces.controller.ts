@@ -17,7 +17,7 @@ import {
   CreateWorkspaceCommand,
   type WorkspaceChange,
   type WorkspaceOutcome,
-} from './workspace.handlers.js';
+} from '../../../libs/application/index.js';
 import {
   CreateWorkspaceDto,
   SetWorkspaceMemberRoleDto,

@@ -11,9 +11,9 @@ import {
 } from '../event-store.port.js';
 import { WrongExpectedVersion } from '../errors.js';
 import { decodePosition, encodePosition, START, type Position } from '../position.js';
-import { AppendSignal } from './append-signal.js';
+import { NotifySignal } from './notify-signal.js';
 import { type LogPage, type PageReader, PostgresSubscription } from './postgres-subscription.js';
-import { WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.js';
+import { EVENT_STORE_NOTIFY_CHANNEL, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.js';
 
 export interface PostgresEventStoreOptions {
   /** Events fetched per query by readers and subscriptions. */
@@ -47,7 +47,7 @@ const SAFE = `transaction_id < ${SNAPSHOT_XMIN}`;
 /** The embedded default event store (DESIGN.md §3, §7). Schema: schema.ts. */
 export class PostgresEventStore implements EventStore, PageReader {
   private readonly batchSize: number;
-  private readonly signal: AppendSignal;
+  private readonly signal: NotifySignal;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -55,7 +55,7 @@ export class PostgresEventStore implements EventStore, PageReader {
   ) {
     this.batchSize = options.batchSize ?? 500;
     // The pool's own connection settings also serve the LISTEN connection.
-    this.signal = new AppendSignal(pool.options, options.pollIntervalMs ?? 1000);
+    this.signal = new NotifySignal(pool.options, EVENT_STORE_NOTIFY_CHANNEL, options.pollIntervalMs ?? 1000);
   }
 
   async append(

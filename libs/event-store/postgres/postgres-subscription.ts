@@ -1,7 +1,7 @@
 import { type RecordedEvent } from '../event-envelope.js';
 import { type Subscription, type SubscriptionMessage } from '../event-store.port.js';
 import { type Position } from '../position.js';
-import { type AppendSignal } from './append-signal.js';
+import { type NotifySignal } from './notify-signal.js';
 
 /** A page of the log, and whether finished events wait behind a still-open transaction. */
 export interface LogPage {
@@ -35,7 +35,7 @@ export class PostgresSubscription implements Subscription {
 
   constructor(
     private readonly reader: PageReader,
-    private readonly signal: AppendSignal,
+    private readonly signal: NotifySignal,
     private readonly options: PostgresSubscriptionOptions,
   ) {}
 

@@ -6,11 +6,9 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { type AuthFailureLimits } from '../../../apps/api/auth/auth-failure-limiter.js';
 import { createApp } from '../../../apps/api/create-app.js';
-import { startProjector } from '../../../apps/projector/projector.js';
-import { createLogger } from '../../../apps/api/logging.js';
+import { createLogger, startProjector, startRuntime } from '../../../libs/runtime/index.js';
 import { type EventStore, type RecordedEvent } from '../../../libs/event-store/index.js';
-import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
-import { APP_ROLE, type Database, openDatabase, runMigrations } from '../../../libs/persistence/index.js';
+import { APP_ROLE, type Database } from '../../../libs/persistence/index.js';
 import { collect } from '../../event-store/event-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
@@ -44,7 +42,7 @@ export interface E2eApp {
   /** The test database, as its owner (a superuser unless `ownerIsNotSuperuser`). */
   readonly databaseUrl: string;
   readonly database: Database;
-  readonly eventStore: PostgresEventStore;
+  readonly eventStore: EventStore;
   /** Every log line the app wrote. */
   readonly logs: string[];
   request<Body = any>(method: string, path: string, options?: RequestOptions): Promise<ApiAnswer<Body>>;
@@ -84,12 +82,11 @@ export interface E2eAppOptions {
 export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
   const testDatabase: TestDatabase = await createTestDatabase();
   const databaseUrl = options.ownerIsNotSuperuser ? await plainOwnerUrl(testDatabase.url) : testDatabase.url;
-  const database = await openDatabase(
+  const runtime = await startRuntime(
     { databaseUrl, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
     pino({ level: 'silent' }),
   );
-  await runMigrations(database.ownerPool, database.owner);
-  const eventStore = new PostgresEventStore(database.ownerPool);
+  const { database, eventStore } = runtime;
   const logs: string[] = [];
   const logger = createLogger('info', { write: (line: string) => void logs.push(line) });
   const app: INestApplication = await createApp({
@@ -168,8 +165,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     async close() {
       await app.close();
       await projector.stop();
-      await eventStore.close();
-      await database.close();
+      await runtime.close();
       await testDatabase.drop();
     },
   };

@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
-import { startProjector } from '../../../apps/projector/projector.js';
-import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
-import { openDatabase, runMigrations, withReadScope } from '../../../libs/persistence/index.js';
+import { withReadScope } from '../../../libs/persistence/index.js';
+import { startProjector, startRuntime } from '../../../libs/runtime/index.js';
 
 /**
  * Every kind of Postgres connection the service holds, open at once, for
@@ -16,17 +15,16 @@ import { openDatabase, runMigrations, withReadScope } from '../../../libs/persis
  * listens to would end the process before that.
  */
 const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, process.stderr);
-const database = await openDatabase(
+const runtime = await startRuntime(
   {
     databaseUrl: process.env.DATABASE_URL,
     appDbPassword: process.env.TENANTRY_APP_DB_PASSWORD,
     dataDir: '/nonexistent',
   },
   logger,
-  { poolSize: 4 },
+  { poolSize: 4, postgresEventStore: { pollIntervalMs: 100 } },
 );
-await runMigrations(database.ownerPool, database.owner);
-const eventStore = new PostgresEventStore(database.ownerPool, { pollIntervalMs: 100 });
+const { database, eventStore } = runtime;
 const projector = startProjector({ eventStore, database }, logger, { lockRetryMs: 100 });
 const subscription = eventStore.subscribeToAll();
 const following = (async () => {
@@ -89,7 +87,6 @@ for (const probe of [
   () => database.appPool.query('SELECT 1'),
   () => database.ownerPool.query('SELECT 1'),
   () => database.owner.query('SELECT 1'),
-  () => database.app.query('SELECT 1'),
   () => eventStore.headPosition(),
 ]) {
   for (let attempt = 1; ; attempt++) {
@@ -109,8 +106,7 @@ process.once('SIGTERM', () => {
     await subscription.close();
     await following;
     await projector.stop();
-    await eventStore.close();
-    await database.close();
+    await runtime.close();
     process.stdout.write('stopped\n');
   })();
 });

@@ -1,20 +1,25 @@
 import type { Logger } from 'pino';
-import { type TenantryConfig } from '../../libs/config/index.js';
-import { type EventStore } from '../../libs/event-store/index.js';
+import { type TenantryConfig } from '../config/index.js';
+import { type EventStore } from '../event-store/index.js';
 import {
   type Database,
+  type DatabaseConfig,
   openDatabase,
   type OpenDatabaseOptions,
   runMigrations,
-} from '../../libs/persistence/index.js';
-import { createEventStore } from './event-store.provider.js';
+} from '../persistence/index.js';
+import { type PostgresEventStoreOptions } from '../event-store/postgres/postgres-event-store.js';
+import { createEventStore } from './event-store.js';
 
-/** Injection token of the process's Database (libs/persistence). */
-export const DATABASE = Symbol('Database');
-/** Injection token of the operator token (DESIGN.md §4). */
-export const OPERATOR_TOKEN = Symbol('OperatorToken');
+/** What the runtime needs of the configuration: where Postgres is, and which event store. */
+export type RuntimeConfig = DatabaseConfig & Partial<Pick<TenantryConfig, 'eventStoreUrl'>>;
 
-/** What the api and the projector run on: Postgres (migrated) and the event store. */
+export interface RuntimeOptions extends OpenDatabaseOptions {
+  /** Tuning of the Postgres event store (tests poll the log faster or slower than the service). */
+  readonly postgresEventStore?: PostgresEventStoreOptions;
+}
+
+/** What the api, the projector and the cli run on: Postgres (migrated) and the event store. */
 export interface Runtime {
   readonly database: Database;
   readonly eventStore: EventStore;
@@ -24,15 +29,15 @@ export interface Runtime {
 
 /** Opens Postgres (starting the embedded one if needed), migrates it, and opens the event store. */
 export async function startRuntime(
-  config: TenantryConfig,
+  config: RuntimeConfig,
   logger: Logger,
-  options?: OpenDatabaseOptions,
+  options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const database = await openDatabase(config, logger, options);
   try {
     const applied = await runMigrations(database.ownerPool, database.owner);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
-    const eventStore = await createEventStore(config, database.ownerPool);
+    const eventStore = await createEventStore(config, database.ownerPool, options.postgresEventStore);
     logger.info({ eventStore: config.eventStoreUrl ? 'eventstoredb' : 'postgres' }, 'event store ready');
     return {
       database,

@@ -1,10 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { isUuid } from '../../../libs/domain/kernel/index.js';
+import { isUuid } from '../../domain/kernel/index.js';
 
 /**
  * API tokens (DESIGN.md §4): 32 random bytes (base64url), then a dot and the
  * user's id: `<secret>.<userId>`. Authentication looks the token's hash up
- * in the users projection (bearer-auth.guard.ts) and checks that the row's
+ * in the users projection (apps/api/auth/bearer-auth.guard.ts) and checks that the row's
  * user is the one the token names; the secret is what proves possession. Only the SHA-256 of the whole token and
  * its first 8 characters (the prefix shown in token lists, taken from the
  * random part) are ever stored; the plaintext is returned once, at issue.

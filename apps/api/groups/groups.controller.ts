@@ -17,8 +17,9 @@ import {
   CreateGroupCommand,
   type GroupChange,
   type GroupOutcome,
-} from './group.handlers.js';
-import { CreatedGroupView, CreateGroupDto, GroupMemberView, ORG_PARAM } from './organizations.dto.js';
+} from '../../../libs/application/index.js';
+import { ORG_PARAM } from '../organizations/organizations.dto.js';
+import { CreatedGroupView, CreateGroupDto, GroupMemberView } from './groups.dto.js';
 
 /**
  * Groups of an organization, the write side (DESIGN.md §5 Group, §10). Owners

@@ -1,22 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
-  AggregateStore,
+  type AggregateStore,
   type CommandContext,
   type CommandOutcome,
   createUnderSlug,
   executeCommand,
-} from '../../../libs/command-runtime/index.js';
-import { streams } from '../../../libs/domain/streams.js';
-import {
-  type CreateWorkspace,
-  type WorkspaceCommand,
-} from '../../../libs/domain/workspace/workspace.commands.js';
-import { workspaceDecider } from '../../../libs/domain/workspace/workspace.decider.js';
-import { type WorkspaceEvent } from '../../../libs/domain/workspace/workspace.events.js';
-import { type WorkspaceState } from '../../../libs/domain/workspace/workspace.state.js';
-import { OrgResolver } from '../organizations/org-resolver.js';
-import { WorkspaceResolver } from './workspace-resolver.js';
+} from '../../command-runtime/index.js';
+import { streams } from '../../domain/streams.js';
+import { type CreateWorkspace, type WorkspaceCommand } from '../../domain/workspace/workspace.commands.js';
+import { workspaceDecider } from '../../domain/workspace/workspace.decider.js';
+import { type WorkspaceEvent } from '../../domain/workspace/workspace.events.js';
+import { type WorkspaceState } from '../../domain/workspace/workspace.state.js';
+import { type OrgResolver } from '../organizations/org-resolver.js';
+import { type WorkspaceResolver } from './workspace-resolver.js';
 
 export type WorkspaceOutcome = CommandOutcome<WorkspaceEvent, WorkspaceState>;
 
@@ -41,8 +37,7 @@ export class CreateWorkspaceCommand {
  * another org is another stream, so it is free there. Invalid input, an
  * auditor, or a caller outside the org is refused before anything is claimed.
  */
-@CommandHandler(CreateWorkspaceCommand)
-export class CreateWorkspaceHandler implements ICommandHandler<CreateWorkspaceCommand> {
+export class CreateWorkspaceHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -104,8 +99,7 @@ export class ChangeWorkspaceCommand {
  * this command is not serialised against the workspace stream, as no command
  * spanning two streams is (DESIGN.md §2 decides per aggregate).
  */
-@CommandHandler(ChangeWorkspaceCommand)
-export class ChangeWorkspaceHandler implements ICommandHandler<ChangeWorkspaceCommand> {
+export class ChangeWorkspaceHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -130,5 +124,3 @@ export class ChangeWorkspaceHandler implements ICommandHandler<ChangeWorkspaceCo
     });
   }
 }
-
-export const WORKSPACE_COMMAND_HANDLERS = [CreateWorkspaceHandler, ChangeWorkspaceHandler];

@@ -1,13 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { AggregateStore, type LoadedAggregate } from '../../../libs/command-runtime/index.js';
-import { isUuid, refuse, SLUG_PATTERN } from '../../../libs/domain/kernel/index.js';
-import { organizationDecider } from '../../../libs/domain/organization/organization.decider.js';
+import { type AggregateStore, type LoadedAggregate } from '../../command-runtime/index.js';
+import { isUuid, refuse, SLUG_PATTERN } from '../../domain/kernel/index.js';
+import { organizationDecider } from '../../domain/organization/organization.decider.js';
 import {
   type ActiveOrganization,
   type OrganizationState,
-} from '../../../libs/domain/organization/organization.state.js';
-import { reservationDecider } from '../../../libs/domain/reservation/reservation.decider.js';
-import { streams } from '../../../libs/domain/streams.js';
+} from '../../domain/organization/organization.state.js';
+import { reservationDecider } from '../../domain/reservation/reservation.decider.js';
+import { streams } from '../../domain/streams.js';
 
 /**
  * `{org}` in a route is the organization's id or its slug (DESIGN.md §10).
@@ -16,7 +15,6 @@ import { streams } from '../../../libs/domain/streams.js';
  * that does not lead to an organization the caller belongs to is the same
  * 404 as a missing one.
  */
-@Injectable()
 export class OrgResolver {
   constructor(private readonly aggregates: AggregateStore) {}
 

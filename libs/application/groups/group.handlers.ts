@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
-  AggregateStore,
+  type AggregateStore,
   type CommandContext,
   type CommandOutcome,
   executeCommand,
-} from '../../../libs/command-runtime/index.js';
-import { type GroupCommand } from '../../../libs/domain/group/group.commands.js';
-import { groupDecider } from '../../../libs/domain/group/group.decider.js';
-import { type GroupEvent } from '../../../libs/domain/group/group.events.js';
-import { type GroupState } from '../../../libs/domain/group/group.state.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { OrgResolver } from './org-resolver.js';
+} from '../../command-runtime/index.js';
+import { type GroupCommand } from '../../domain/group/group.commands.js';
+import { groupDecider } from '../../domain/group/group.decider.js';
+import { type GroupEvent } from '../../domain/group/group.events.js';
+import { type GroupState } from '../../domain/group/group.state.js';
+import { streams } from '../../domain/streams.js';
+import { type OrgResolver } from '../organizations/org-resolver.js';
 
 export type GroupOutcome = CommandOutcome<GroupEvent, GroupState>;
 
@@ -29,8 +28,7 @@ export class CreateGroupCommand {
   ) {}
 }
 
-@CommandHandler(CreateGroupCommand)
-export class CreateGroupHandler implements ICommandHandler<CreateGroupCommand> {
+export class CreateGroupHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -57,8 +55,7 @@ export class ChangeGroupCommand {
 }
 
 /** Adding and removing members, and deletion. */
-@CommandHandler(ChangeGroupCommand)
-export class ChangeGroupHandler implements ICommandHandler<ChangeGroupCommand> {
+export class ChangeGroupHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -101,5 +98,3 @@ function runGroupCommand(
     orgId,
   });
 }
-
-export const GROUP_COMMAND_HANDLERS = [CreateGroupHandler, ChangeGroupHandler];

@@ -1,19 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
-  AggregateStore,
+  type AggregateStore,
   type CommandContext,
   type CommandOutcome,
   createUnderSlug,
   executeCommand,
-} from '../../../libs/command-runtime/index.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { OPERATOR_ACTOR_ID, type UserCommand } from '../../../libs/domain/user/user.commands.js';
-import { userDecider } from '../../../libs/domain/user/user.decider.js';
-import { normalizeEmail } from '../../../libs/domain/user/user.email.js';
-import { type UserEvent } from '../../../libs/domain/user/user.events.js';
-import { type UserState } from '../../../libs/domain/user/user.state.js';
-import { issueApiToken } from '../auth/api-token.js';
+} from '../../command-runtime/index.js';
+import { streams } from '../../domain/streams.js';
+import { OPERATOR_ACTOR_ID, type UserCommand } from '../../domain/user/user.commands.js';
+import { userDecider } from '../../domain/user/user.decider.js';
+import { normalizeEmail } from '../../domain/user/user.email.js';
+import { type UserEvent } from '../../domain/user/user.events.js';
+import { type UserState } from '../../domain/user/user.state.js';
+import { issueApiToken } from './api-token.js';
 
 type UserOutcome = CommandOutcome<UserEvent, UserState>;
 
@@ -30,8 +29,7 @@ export class RegisterUserCommand {
  * the normalised email's hash is claimed in a reservation stream first, so no
  * email appears in a stream name, and a failed registration frees it again.
  */
-@CommandHandler(RegisterUserCommand)
-export class RegisterUserHandler implements ICommandHandler<RegisterUserCommand> {
+export class RegisterUserHandler {
   constructor(private readonly aggregates: AggregateStore) {}
 
   async execute({
@@ -82,8 +80,7 @@ export class ChangeUserCommand {
 }
 
 /** Suspension, reactivation and token revocation: one stream, no extra facts. */
-@CommandHandler(ChangeUserCommand)
-export class ChangeUserHandler implements ICommandHandler<ChangeUserCommand> {
+export class ChangeUserHandler {
   constructor(private readonly aggregates: AggregateStore) {}
 
   execute({ command, context }: ChangeUserCommand): Promise<UserOutcome> {
@@ -99,8 +96,7 @@ export class IssueTokenCommand {
   ) {}
 }
 
-@CommandHandler(IssueTokenCommand)
-export class IssueTokenHandler implements ICommandHandler<IssueTokenCommand> {
+export class IssueTokenHandler {
   constructor(private readonly aggregates: AggregateStore) {}
 
   async execute({ userId, name, context }: IssueTokenCommand) {
@@ -129,5 +125,3 @@ function runUserCommand(aggregates: AggregateStore, command: UserCommand, contex
     orgId: undefined,
   });
 }
-
-export const USER_COMMAND_HANDLERS = [RegisterUserHandler, ChangeUserHandler, IssueTokenHandler];

@@ -1,14 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { AccessFactsError } from '../../../libs/authz/access-facts.js';
-import { AggregateStore, type LoadedAggregate } from '../../../libs/command-runtime/index.js';
-import { type ChatTree } from '../../../libs/domain/chat/chat.commands.js';
-import { chatDecider } from '../../../libs/domain/chat/chat.decider.js';
-import { type ChatState, type ExistingChat, isRootChat } from '../../../libs/domain/chat/chat.state.js';
-import { groupDecider } from '../../../libs/domain/group/group.decider.js';
-import { type GroupState } from '../../../libs/domain/group/group.state.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { workspaceDecider } from '../../../libs/domain/workspace/workspace.decider.js';
-import { type WorkspaceState } from '../../../libs/domain/workspace/workspace.state.js';
+import { AccessFactsError } from '../../authz/access-facts.js';
+import { type AggregateStore, type LoadedAggregate } from '../../command-runtime/index.js';
+import { type ChatTree } from '../../domain/chat/chat.commands.js';
+import { chatDecider } from '../../domain/chat/chat.decider.js';
+import { type ChatState, type ExistingChat, isRootChat } from '../../domain/chat/chat.state.js';
+import { groupDecider } from '../../domain/group/group.decider.js';
+import { type GroupState } from '../../domain/group/group.state.js';
+import { streams } from '../../domain/streams.js';
+import { workspaceDecider } from '../../domain/workspace/workspace.decider.js';
+import { type WorkspaceState } from '../../domain/workspace/workspace.state.js';
 
 /**
  * What a command on an existing chat needs besides the chat's own stream and
@@ -39,7 +38,6 @@ const NO_FACTS: ChatFacts = { root: null, ancestors: [], groups: {}, workspace: 
  * throws `AccessFactsError` on them, which the problem filter answers as a
  * logged 500. Deciding anyway could grant through the wrong chat's ACL.
  */
-@Injectable()
 export class ChatFactsLoader {
   constructor(private readonly aggregates: AggregateStore) {}
 

@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
-import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
-import { type EventStore } from '../../libs/event-store/index.js';
-import { type Database } from '../../libs/persistence/index.js';
+import { upcasters } from '../domain/upcasting/upcaster-registry.js';
+import { type EventStore } from '../event-store/index.js';
+import { type Database } from '../persistence/index.js';
 import {
   installProjection,
   isStale,
   ProjectionRunner,
   ProjectionVersionMismatch,
   readCheckpoints,
-} from '../../libs/projection-runtime/index.js';
+} from '../projection-runtime/index.js';
 import { PROJECTIONS } from '../../projections/index.js';
 
 export interface Projector {

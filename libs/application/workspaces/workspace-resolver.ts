@@ -1,8 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { AggregateStore } from '../../../libs/command-runtime/index.js';
-import { isUuid, refuse, SLUG_PATTERN } from '../../../libs/domain/kernel/index.js';
-import { reservationDecider } from '../../../libs/domain/reservation/reservation.decider.js';
-import { streams } from '../../../libs/domain/streams.js';
+import { type AggregateStore } from '../../command-runtime/index.js';
+import { isUuid, refuse, SLUG_PATTERN } from '../../domain/kernel/index.js';
+import { reservationDecider } from '../../domain/reservation/reservation.decider.js';
+import { streams } from '../../domain/streams.js';
 
 /**
  * `{ws}` in a route is the workspace's id or its slug (DESIGN.md §10). As for
@@ -18,7 +17,6 @@ import { streams } from '../../../libs/domain/streams.js';
  * question (404 from there too), so a reservation whose creation never
  * happened answers like any other missing workspace.
  */
-@Injectable()
 export class WorkspaceResolver {
   constructor(private readonly aggregates: AggregateStore) {}
 

@@ -1,25 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { type OrgRole } from '../../../libs/authz/policy.js';
+import { type OrgRole } from '../../authz/policy.js';
 import {
-  AggregateStore,
+  type AggregateStore,
   type CommandContext,
   type CommandOutcome,
   createUnderSlug,
   executeCommand,
-} from '../../../libs/command-runtime/index.js';
+} from '../../command-runtime/index.js';
 import {
   type ChangeOrgSettings,
   type CreateOrganization,
   type OrganizationCommand,
   type RemoveOrgMember,
-} from '../../../libs/domain/organization/organization.commands.js';
-import { organizationDecider } from '../../../libs/domain/organization/organization.decider.js';
-import { type OrganizationEvent } from '../../../libs/domain/organization/organization.events.js';
-import { type OrganizationState } from '../../../libs/domain/organization/organization.state.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { userDecider } from '../../../libs/domain/user/user.decider.js';
-import { OrgResolver } from './org-resolver.js';
+} from '../../domain/organization/organization.commands.js';
+import { organizationDecider } from '../../domain/organization/organization.decider.js';
+import { type OrganizationEvent } from '../../domain/organization/organization.events.js';
+import { type OrganizationState } from '../../domain/organization/organization.state.js';
+import { streams } from '../../domain/streams.js';
+import { userDecider } from '../../domain/user/user.decider.js';
+import { type OrgResolver } from './org-resolver.js';
 
 export type OrganizationOutcome = CommandOutcome<OrganizationEvent, OrganizationState>;
 
@@ -37,8 +36,7 @@ export class CreateOrganizationCommand {
  * stream first (whose events carry the new org's id, so they belong to its
  * history), and a failed creation frees it again.
  */
-@CommandHandler(CreateOrganizationCommand)
-export class CreateOrganizationHandler implements ICommandHandler<CreateOrganizationCommand> {
+export class CreateOrganizationHandler {
   constructor(private readonly aggregates: AggregateStore) {}
 
   execute({ slug, name, context }: CreateOrganizationCommand): Promise<OrganizationOutcome> {
@@ -85,8 +83,7 @@ export class SetOrgMemberRoleCommand {
  * exists is a fact of another stream, looked up on each attempt: a user who
  * is already a member needs no look-up.
  */
-@CommandHandler(SetOrgMemberRoleCommand)
-export class SetOrgMemberRoleHandler implements ICommandHandler<SetOrgMemberRoleCommand> {
+export class SetOrgMemberRoleHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -121,8 +118,7 @@ export class ChangeOrganizationCommand {
 }
 
 /** Member removal and settings: the org's own stream holds every fact they need. */
-@CommandHandler(ChangeOrganizationCommand)
-export class ChangeOrganizationHandler implements ICommandHandler<ChangeOrganizationCommand> {
+export class ChangeOrganizationHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -152,9 +148,3 @@ function runOrganizationCommand(
     orgId,
   });
 }
-
-export const ORGANIZATION_COMMAND_HANDLERS = [
-  CreateOrganizationHandler,
-  SetOrgMemberRoleHandler,
-  ChangeOrganizationHandler,
-];

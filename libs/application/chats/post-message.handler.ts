@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { AggregateStore, type CommandContext } from '../../../libs/command-runtime/index.js';
-import { chatDecider } from '../../../libs/domain/chat/chat.decider.js';
-import { type ChatMessagePosted } from '../../../libs/domain/chat/chat.events.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { ANY, type Position } from '../../../libs/event-store/index.js';
-import { OrgResolver } from '../organizations/org-resolver.js';
-import { ChatFactsLoader } from './chat-facts.loader.js';
+import { type AggregateStore, type CommandContext } from '../../command-runtime/index.js';
+import { chatDecider } from '../../domain/chat/chat.decider.js';
+import { type ChatMessagePosted } from '../../domain/chat/chat.events.js';
+import { streams } from '../../domain/streams.js';
+import { ANY, type Position } from '../../event-store/index.js';
+import { type OrgResolver } from '../organizations/org-resolver.js';
+import { type ChatFactsLoader } from './chat-facts.loader.js';
 
 export class PostChatMessageCommand {
   constructor(
@@ -36,8 +35,7 @@ export interface PostedMessage {
  * been a moment earlier. Hence no retry loop either: with `any` there is no
  * conflict to retry.
  */
-@CommandHandler(PostChatMessageCommand)
-export class PostChatMessageHandler implements ICommandHandler<PostChatMessageCommand> {
+export class PostChatMessageHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,

@@ -1,4 +1,3 @@
-import { Inject, Injectable } from '@nestjs/common';
 import {
   accessAt,
   accessChanges,
@@ -8,10 +7,9 @@ import {
   userAccessAt,
   type ReplayOptions,
   StreamSnapshots,
-} from '../../../libs/audit/index.js';
-import { upcasters } from '../../../libs/domain/upcasting/upcaster-registry.js';
-import { type EventStore } from '../../../libs/event-store/index.js';
-import { EVENT_STORE } from '../event-store.provider.js';
+} from '../../audit/index.js';
+import { upcasters } from '../../domain/upcasting/upcaster-registry.js';
+import { type EventStore } from '../../event-store/index.js';
 
 /**
  * The audit replay of libs/audit with this process's snapshots: a question
@@ -19,11 +17,10 @@ import { EVENT_STORE } from '../event-store.provider.js';
  * (libs/audit/stream-fold.ts), so repeated questions about one org read only
  * what was appended since, or between the snapshot and T.
  */
-@Injectable()
 export class AuditReplay {
   readonly snapshots = new StreamSnapshots();
 
-  constructor(@Inject(EVENT_STORE) readonly eventStore: EventStore) {}
+  constructor(readonly eventStore: EventStore) {}
 
   get options(): ReplayOptions {
     return { snapshots: this.snapshots };

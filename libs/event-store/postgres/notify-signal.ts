@@ -1,14 +1,16 @@
 import pg from 'pg';
-import { EVENT_STORE_NOTIFY_CHANNEL } from './schema.js';
 
 /**
- * Wakes live subscriptions when events may have been appended: a Postgres
- * LISTEN on the channel that eventstore.append notifies at commit, with a
- * timer as the fallback for what NOTIFY cannot tell (a lost connection, or an
- * unrelated transaction finishing and so releasing events held back behind
- * it). One LISTEN connection serves every subscription of the store.
+ * Wakes waiters when something they wait for may have happened: a Postgres
+ * LISTEN on a NOTIFY channel, with a timer as the fallback for what NOTIFY
+ * cannot tell (a lost connection, a notification sent while reconnecting).
+ * The live subscriptions of the Postgres event store wait on the channel
+ * eventstore.append notifies at commit (the timer also covers an unrelated
+ * transaction finishing and so releasing events held back behind it); the
+ * API's consistency gate waits on the projections' checkpoint channel. One
+ * LISTEN connection serves every waiter of a signal.
  */
-export class AppendSignal {
+export class NotifySignal {
   private waiters = new Set<() => void>();
   /** Counts notifications, so a waiter can tell it missed one while it was reading. */
   private generation = 0;
@@ -22,6 +24,7 @@ export class AppendSignal {
    */
   constructor(
     private readonly connection: pg.ClientConfig,
+    private readonly channel: string,
     readonly pollIntervalMs: number,
   ) {}
 
@@ -82,7 +85,7 @@ export class AppendSignal {
       // so a refused connection is not an unhandled 'error'.
       client.on('error', () => this.dropListener(client));
       await client.connect();
-      await client.query(`LISTEN ${EVENT_STORE_NOTIFY_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel}`);
       if (this.closed) throw new Error('closed while connecting');
       this.listener = client;
     } catch {

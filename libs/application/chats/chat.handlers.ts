@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import {
-  AggregateStore,
+  type AggregateStore,
   type CommandContext,
   type CommandOutcome,
   executeCommand,
-} from '../../../libs/command-runtime/index.js';
+} from '../../command-runtime/index.js';
 import {
   type ChangeChatAcl,
   type ChatCommand,
   type CreateChat,
   type DeleteChat,
   type RenameChat,
-} from '../../../libs/domain/chat/chat.commands.js';
-import { chatDecider } from '../../../libs/domain/chat/chat.decider.js';
-import { type ChatEvent } from '../../../libs/domain/chat/chat.events.js';
-import { type ChatState, isRootChat } from '../../../libs/domain/chat/chat.state.js';
-import { streams } from '../../../libs/domain/streams.js';
-import { OrgResolver } from '../organizations/org-resolver.js';
-import { type ChatFacts, ChatFactsLoader } from './chat-facts.loader.js';
+} from '../../domain/chat/chat.commands.js';
+import { chatDecider } from '../../domain/chat/chat.decider.js';
+import { type ChatEvent } from '../../domain/chat/chat.events.js';
+import { type ChatState, isRootChat } from '../../domain/chat/chat.state.js';
+import { streams } from '../../domain/streams.js';
+import { type OrgResolver } from '../organizations/org-resolver.js';
+import { type ChatFacts, type ChatFactsLoader } from './chat-facts.loader.js';
 
 /**
  * A chat command's outcome, with the owner of the chat's tree: what the
@@ -66,8 +65,7 @@ export class CreateChatCommand {
  * alike. A sub-chat's workspace is its parent's root's; a `workspaceId`
  * sent with a parent is not loaded, the decider refuses it (400).
  */
-@CommandHandler(CreateChatCommand)
-export class CreateChatHandler implements ICommandHandler<CreateChatCommand> {
+export class CreateChatHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
@@ -139,8 +137,7 @@ export class ChangeChatCommand {
  * change racing, say, a removal from the org by milliseconds is decided on
  * the state just before it, as it would have been a moment earlier.
  */
-@CommandHandler(ChangeChatCommand)
-export class ChangeChatHandler implements ICommandHandler<ChangeChatCommand> {
+export class ChangeChatHandler {
   constructor(
     private readonly aggregates: AggregateStore,
     private readonly orgs: OrgResolver,
