@@ -2,6 +2,7 @@ import { expect } from '@jest/globals';
 import {
   type Decider,
   DomainError,
+  type DomainErrorCode,
   type DomainErrorKind,
   type DomainEvent,
   type EventRef,
@@ -42,7 +43,7 @@ export function deciderSpec<Command, Event extends DomainEvent, State>(
             thenNothing() {
               expect(decide(command)).toEqual([]);
             },
-            thenRefuses(code: string, kind: DomainErrorKind, fields?: readonly string[]) {
+            thenRefuses(code: DomainErrorCode, kind: DomainErrorKind, fields?: readonly string[]) {
               let error: unknown;
               try {
                 decide(command);
