@@ -1,10 +1,9 @@
-import { type EventRef } from '../authz/access-facts.js';
 import { type AccessDecision, type Reason } from '../authz/evaluate.js';
 import { type Permission } from '../authz/policy.js';
 import { decideAccess } from '../domain/chat/chat-access.js';
 import { subjectKey } from '../domain/chat/chat.state.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
-import { type EventStore } from '../event-store/index.js';
+import { type EventRef, type EventStore } from '../event-store/index.js';
 import {
   accessInput,
   actorOf,

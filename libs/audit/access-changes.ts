@@ -3,7 +3,7 @@ import { type ChatState } from '../domain/chat/chat.state.js';
 import { type GroupState } from '../domain/group/group.state.js';
 import { streams } from '../domain/streams.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
-import { type EventStore, type RecordedEvent, START } from '../event-store/index.js';
+import { eventRefOf, type EventStore, type RecordedEvent, START } from '../event-store/index.js';
 import { type ReplayOptions, replaySource, resolveInstant } from './access-at.js';
 import {
   candidates,
@@ -16,7 +16,7 @@ import {
   workspaceFold,
 } from './chat-world.js';
 import { atPosition, describeInstant, type Instant } from './instant.js';
-import { type Fold, refOf, step, type StreamCut, streamInterval } from './stream-fold.js';
+import { type Fold, step, type StreamCut, streamInterval } from './stream-fold.js';
 
 export interface AccessChange {
   readonly userId: string;
@@ -163,7 +163,7 @@ export async function accessChanges(
           after,
           event: {
             type: event.type,
-            ...refOf(event),
+            ...eventRefOf(event),
             actorId: event.metadata.actorId,
             streamName: event.streamName,
           },

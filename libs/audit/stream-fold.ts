@@ -1,8 +1,13 @@
 import { LRUCache } from 'lru-cache';
-import { type EventRef } from '../authz/access-facts.js';
 import { type Decider, type DomainEvent, PersistentMap, type Recorded } from '../domain/kernel/index.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
-import { type EventStore, type Position, type RecordedEvent } from '../event-store/index.js';
+import {
+  type EventRef,
+  eventRefOf,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+} from '../event-store/index.js';
 import { includes, type Instant } from './instant.js';
 
 /** A decider's fold: all the replay needs of an aggregate. */
@@ -61,10 +66,6 @@ export function causeKeys(event: RecordedEvent): string[] {
   }
 }
 
-export function refOf(event: RecordedEvent): EventRef {
-  return { eventId: event.metadata.eventId, position: event.position, occurredAt: event.metadata.occurredAt };
-}
-
 /**
  * An event of the log as a decider reads it: upcast to its current shape,
  * with where it sits. The cast is the one the command runtime makes
@@ -77,7 +78,7 @@ export function toDomainEvent(upcasters: UpcasterRegistry, event: RecordedEvent)
     schemaVersion: event.metadata.schemaVersion,
     data: event.data,
   });
-  return { type: event.type, data: data as object, ref: refOf(event) };
+  return { type: event.type, data: data as object, ref: eventRefOf(event) };
 }
 
 export function emptyCut<State>(fold: Fold<State>): StreamCut<State> {
@@ -100,7 +101,7 @@ export function step<State>(
 ): StreamCut<State> {
   const cause: Cause = {
     type: event.type,
-    event: refOf(event),
+    event: eventRefOf(event),
     actorId: event.metadata.actorId,
     data: event.data,
   };

@@ -1,17 +1,12 @@
+import { type EventRef } from '../event-store/event-envelope.js';
 import { type AclRole, type OrgRole, type WorkspaceRole } from './policy.js';
 
 /**
- * The event behind a fact, so every reason can name what established it
- * (DESIGN.md §5: "the event (id, position, time)"). Plain strings: this
- * library imports nothing from the event store, and positions are opaque
- * strings that sort like the log (libs/event-store/position.ts).
+ * The event behind a fact, so every reason can name what established it. It
+ * belongs to the log (libs/event-store/event-envelope.ts): re-exported here
+ * for the policy's callers.
  */
-export interface EventRef {
-  readonly eventId: string;
-  readonly position: string;
-  /** ISO-8601 `occurredAt` from the event's metadata. */
-  readonly occurredAt: string;
-}
+export type { EventRef };
 
 /** A role and the latest event that gave it (`OrgMemberAdded`, `MemberRoleChanged`, …). */
 export interface Membership<Role extends string> {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { type ChatAccessFacts, type EventRef } from './access-facts.js';
+import { eventRefFor } from '../event-store/testing/event-refs.js';
+import { type ChatAccessFacts } from './access-facts.js';
 import { evaluateChatAccess } from './evaluate.js';
 import { ACL_ROLES, ORG_ROLES, PERMISSIONS, unionPermissions, WORKSPACE_ROLES } from './policy.js';
 
@@ -10,11 +11,7 @@ import { ACL_ROLES, ORG_ROLES, PERMISSIONS, unionPermissions, WORKSPACE_ROLES } 
 const USER = 'u';
 const ROOT = 'root';
 
-const eventRef = fc.nat({ max: 0xffff }).map((n): EventRef => ({
-  eventId: `evt-${n}`,
-  position: `${n.toString(16).padStart(16, '0')}-${'0'.repeat(16)}`,
-  occurredAt: '2025-03-01T10:00:00.000Z',
-}));
+const eventRef = fc.nat({ max: 0xffff }).map((n) => eventRefFor(n));
 const rarely = fc.boolean().chain((b) => (b ? fc.boolean() : fc.constant(false)));
 const groupId = fc.constantFrom('g1', 'g2', 'g3');
 

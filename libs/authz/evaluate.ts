@@ -1,4 +1,5 @@
-import { AccessFactsError, type ChatAccessFacts, type EventRef } from './access-facts.js';
+import { type EventRef } from '../event-store/event-envelope.js';
+import { AccessFactsError, type ChatAccessFacts } from './access-facts.js';
 import {
   ACCESS_POLICY,
   type AclRole,

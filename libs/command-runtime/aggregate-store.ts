@@ -5,6 +5,7 @@ import { type Decider, type DomainEvent, type Recorded } from '../domain/kernel/
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
 import {
   type EventStore,
+  eventRefOf,
   type ExpectedRevision,
   NO_STREAM,
   type NewEvent,
@@ -176,11 +177,7 @@ export class AggregateStore {
     return {
       type: event.type,
       data,
-      ref: {
-        eventId: event.metadata.eventId,
-        position: event.position,
-        occurredAt: event.metadata.occurredAt,
-      },
+      ref: eventRefOf(event),
     } as unknown as Recorded<Event>;
   }
 }

@@ -1,4 +1,4 @@
-import { refuse } from '../domain/kernel/index.js';
+import { DomainError, type DomainErrorCode, refuse } from '../domain/kernel/index.js';
 import { reservationDecider } from '../domain/reservation/reservation.decider.js';
 import { type AggregateStore } from './aggregate-store.js';
 import { type CommandContext } from './command-context.js';
@@ -26,7 +26,7 @@ export interface SlugClaim {
 export async function createUnderSlug<T>(
   aggregates: AggregateStore,
   claim: SlugClaim,
-  conflictCode: string,
+  conflictCode: DomainErrorCode,
   create: () => Promise<T>,
 ): Promise<T> {
   try {
@@ -44,7 +44,7 @@ export async function createUnderSlug<T>(
       orgId: claim.orgId,
     });
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'SLUG.TAKEN') {
+    if (error instanceof DomainError && error.code === 'SLUG.TAKEN') {
       throw refuse.conflict(conflictCode, `${claim.slug} is taken`);
     }
     throw error;

@@ -1,5 +1,5 @@
 import { OperationCounter } from '../../test/support/operation-counter.js';
-import { refFor } from '../../test/support/decider-spec.js';
+import { eventRefFor } from '../event-store/testing/event-refs.js';
 import { chatDecider } from './chat/chat.decider.js';
 import { type ChatEvent } from './chat/chat.events.js';
 import { groupDecider } from './group/group.decider.js';
@@ -45,7 +45,7 @@ function operationsPerEvent<Event extends DomainEvent, State>(
   let state = stream.decider.initialState;
   const events = [...stream.given, ...Array.from({ length: n }, (_, i) => stream.grow(i))];
   events.forEach((event, i) => {
-    const recorded = { ...event, ref: refFor(i + 1) } as Recorded<Event>;
+    const recorded = { ...event, ref: eventRefFor(i + 1) } as Recorded<Event>;
     state = stream.decider.evolve(counter.wrap(state), recorded);
   });
   return counter.count / events.length;

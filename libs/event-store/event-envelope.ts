@@ -32,3 +32,21 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> ext
   /** When the store recorded it (not the domain time: see metadata.occurredAt). */
   readonly recordedAt: Date;
 }
+
+/**
+ * Where an event sits in the log, and when it happened: what read models
+ * record as "granted by", what decider states keep beside every fact, and
+ * what libs/authz names in its reasons (DESIGN.md §5: "the event (id,
+ * position, time)"). Plain strings, so the pure libraries can hold it:
+ * positions are opaque strings that sort like the log (position.ts).
+ */
+export interface EventRef {
+  readonly eventId: string;
+  readonly position: string;
+  /** ISO-8601 `occurredAt` from the event's metadata. */
+  readonly occurredAt: string;
+}
+
+export function eventRefOf(event: RecordedEvent): EventRef {
+  return { eventId: event.metadata.eventId, position: event.position, occurredAt: event.metadata.occurredAt };
+}

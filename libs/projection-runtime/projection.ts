@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type EventRef } from '../authz/access-facts.js';
+import { type EventRef } from '../event-store/index.js';
 
 /**
  * An event as projections see it: its payload lifted to the current schema

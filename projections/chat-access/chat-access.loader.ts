@@ -3,9 +3,9 @@ import {
   AccessFactsError,
   type AclEntry,
   type ChatAccessFacts,
-  type EventRef,
   type Membership,
 } from '../../libs/authz/access-facts.js';
+import { type EventRef } from '../../libs/event-store/index.js';
 import {
   ACCESS_POLICY,
   type AclRole,

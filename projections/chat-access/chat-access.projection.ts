@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type EventRef } from '../../libs/authz/access-facts.js';
+import { type EventRef } from '../../libs/event-store/index.js';
 import { ACCESS_POLICY } from '../../libs/authz/policy.js';
 import { type ChatEvent } from '../../libs/domain/chat/chat.events.js';
 import { type TenantryEvent, type TenantryEventType } from '../../libs/domain/events.js';

@@ -1,13 +1,12 @@
 import type pg from 'pg';
 import { type AclRole } from '../../libs/authz/policy.js';
 import { READ_MODEL_SCHEMA } from '../../libs/persistence/index.js';
+import { groupMemberCountSql } from '../groups/index.js';
 import { CHAT_ACL_ENTRIES_TABLE, CHATS_TABLE } from './chats.projection.js';
 
 // Read models of other projections, joined by name.
 const USERS_TABLE = `${READ_MODEL_SCHEMA}.users`;
 const GROUPS_TABLE = `${READ_MODEL_SCHEMA}.groups`;
-const GROUP_MEMBERS_TABLE = `${READ_MODEL_SCHEMA}.group_members`;
-const ORG_MEMBERS_TABLE = `${READ_MODEL_SCHEMA}.org_members`;
 
 /**
  * A user as other people see them: never the email (DESIGN.md §10).
@@ -130,7 +129,8 @@ export async function getChat(
  * nothing). Entries of users who left the org stay: they are still stored
  * and count again should the user return. A group's memberCount counts its
  * members who are in the org now, as the groups list does: the others keep
- * their membership but get nothing from it meanwhile (DESIGN.md §5 rule 1). Users are ordered by display name
+ * their membership but get nothing from it meanwhile (DESIGN.md §5 rule 1):
+ * one SQL expression, groupMemberCountSql, serves both. Users are ordered by display name
  * then id, groups by name then id. It neither checks that the chat exists
  * nor authorizes.
  */
@@ -148,10 +148,7 @@ export async function getChatAcl(
     [orgId, rootChatId],
   );
   const groups = await client.query<{ id: string; name: string; member_count: number; role: AclRole }>(
-    `SELECT g.group_id AS id, g.name, e.role,
-            (SELECT count(*) FROM ${GROUP_MEMBERS_TABLE} m
-               JOIN ${ORG_MEMBERS_TABLE} om ON om.org_id = m.org_id AND om.user_id = m.user_id
-             WHERE m.org_id = g.org_id AND m.group_id = g.group_id)::int AS member_count
+    `SELECT g.group_id AS id, g.name, e.role, ${groupMemberCountSql('g')} AS member_count
      FROM ${CHAT_ACL_ENTRIES_TABLE} e
      JOIN ${GROUPS_TABLE} g ON g.org_id = e.org_id AND g.group_id = e.subject_id
      WHERE e.org_id = $1 AND e.chat_id = $2 AND e.subject_kind = 'group'

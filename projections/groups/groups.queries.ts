@@ -14,6 +14,18 @@ export interface GroupListItem {
   readonly memberCount: number;
 }
 
+/**
+ * A group's `memberCount` as SQL: an int expression over `group`, the alias
+ * of a row of the groups table. Every answer that shows a member count uses
+ * it (the groups list, a chat's ACL), so the two cannot count differently.
+ */
+export function groupMemberCountSql(group: string): string {
+  return `(SELECT count(*)::int
+             FROM ${GROUP_MEMBERS_TABLE} gm
+             JOIN ${ORG_MEMBERS_TABLE} om ON om.org_id = gm.org_id AND om.user_id = gm.user_id
+            WHERE gm.org_id = ${group}.org_id AND gm.group_id = ${group}.group_id)`;
+}
+
 /** The org's groups in the order they were created. Reads: groups, organizations. */
 export async function listGroups(
   client: pg.ClientBase,
@@ -26,11 +38,7 @@ export async function listGroups(
     created_position: string;
     member_count: number;
   }>(
-    `SELECT g.group_id, g.name, g.created_position,
-            (SELECT count(*)::int
-               FROM ${GROUP_MEMBERS_TABLE} gm
-               JOIN ${ORG_MEMBERS_TABLE} om ON om.org_id = gm.org_id AND om.user_id = gm.user_id
-              WHERE gm.org_id = g.org_id AND gm.group_id = g.group_id) AS member_count
+    `SELECT g.group_id, g.name, g.created_position, ${groupMemberCountSql('g')} AS member_count
        FROM ${GROUPS_TABLE} g
       WHERE g.org_id = $1 AND ($2::text IS NULL OR g.created_position > $2)
       ORDER BY g.created_position

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ORG_ROLES, type OrgRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../libs/authz/policy.js';
 import { type EventRef, fold, type Recorded } from '../../libs/domain/kernel/index.js';
+import { eventRefFor } from '../../libs/event-store/testing/event-refs.js';
 import { organizationDecider } from '../../libs/domain/organization/organization.decider.js';
 import { type OrganizationEvent } from '../../libs/domain/organization/organization.events.js';
 import { type ActiveOrganization, isOrgManager } from '../../libs/domain/organization/organization.state.js';
@@ -21,11 +22,7 @@ import { findVisibleWorkspace, listVisibleWorkspaces } from './workspaces.querie
  * (or none) × `workspaceSharingDisabled`, taken from the policy's own lists,
  * so a role added there gets a case here without anyone writing it.
  */
-const ref: EventRef = {
-  eventId: randomUUID(),
-  position: '0'.repeat(16) + '-' + '0'.repeat(16),
-  occurredAt: '2025-01-01T00:00:00.000Z',
-};
+const ref = eventRefFor(1);
 const recorded = <E extends { type: string; data: object }>(events: E[]): Array<E & { ref: EventRef }> =>
   events.map((event) => ({ ...event, ref }));
 

@@ -54,26 +54,31 @@ describe('createUnderSlug', () => {
   it('releases the claim when the creation fails, so the next claimant gets the slug at once', async () => {
     const stream = `reservation-${randomUUID()}`;
     await expect(
-      createUnderSlug(aggregates, claim(stream, 'first', false), 'X.TAKEN', async () => {
+      createUnderSlug(aggregates, claim(stream, 'first', false), 'ORG.SLUG_TAKEN', async () => {
         throw new Error('creation failed');
       }),
     ).rejects.toThrow('creation failed');
     expect(await holderOf(stream)).toEqual({ status: 'free' });
     await expect(
-      createUnderSlug(aggregates, claim(stream, 'second', false), 'X.TAKEN', async () => 'created'),
+      createUnderSlug(aggregates, claim(stream, 'second', false), 'ORG.SLUG_TAKEN', async () => 'created'),
     ).resolves.toBe('created');
     expect(await holderOf(stream)).toMatchObject({ status: 'reserved', ownerId: 'second' });
   });
 
   it('refuses a slug whose holder exists with the given conflict code, creating nothing', async () => {
     const stream = `reservation-${randomUUID()}`;
-    await createUnderSlug(aggregates, claim(stream, 'first', false), 'X.TAKEN', async () => 'created');
+    await createUnderSlug(aggregates, claim(stream, 'first', false), 'ORG.SLUG_TAKEN', async () => 'created');
     let created = false;
-    const error = await createUnderSlug(aggregates, claim(stream, 'second', true), 'X.TAKEN', async () => {
-      created = true;
-    }).catch((e: unknown) => e);
+    const error = await createUnderSlug(
+      aggregates,
+      claim(stream, 'second', true),
+      'ORG.SLUG_TAKEN',
+      async () => {
+        created = true;
+      },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DomainError);
-    expect(error).toMatchObject({ code: 'X.TAKEN', kind: 'conflict' });
+    expect(error).toMatchObject({ code: 'ORG.SLUG_TAKEN', kind: 'conflict' });
     expect(created).toBe(false);
   });
 
@@ -92,11 +97,21 @@ describe('createUnderSlug', () => {
     );
     const soon = new Date(start.getTime() + RESERVATION_LEASE_MS - 1);
     await expect(
-      createUnderSlug(aggregates, claim(stream, 'next', false, soon), 'X.TAKEN', async () => 'created'),
-    ).rejects.toMatchObject({ code: 'X.TAKEN' });
+      createUnderSlug(
+        aggregates,
+        claim(stream, 'next', false, soon),
+        'ORG.SLUG_TAKEN',
+        async () => 'created',
+      ),
+    ).rejects.toMatchObject({ code: 'ORG.SLUG_TAKEN' });
     const later = new Date(start.getTime() + RESERVATION_LEASE_MS);
     await expect(
-      createUnderSlug(aggregates, claim(stream, 'next', false, later), 'X.TAKEN', async () => 'created'),
+      createUnderSlug(
+        aggregates,
+        claim(stream, 'next', false, later),
+        'ORG.SLUG_TAKEN',
+        async () => 'created',
+      ),
     ).resolves.toBe('created');
     expect(await holderOf(stream)).toMatchObject({ status: 'reserved', ownerId: 'next' });
   });

@@ -35,7 +35,7 @@ afterAll(async () => {
 afterEach(killChildren);
 
 const startProjector = (env: Record<string, string> = {}): Child =>
-  spawnChild(path.join(build, 'test/projection-runtime/support/projector-crash-runner.js'), {
+  spawnChild(path.join(build, 'test/projection-runtime/support/crash-runner.js'), {
     env: { DATABASE_URL: app.databaseUrl, STALL_PROJECTION: STALLED, BATCH_SIZE: String(BATCH_SIZE), ...env },
   });
 

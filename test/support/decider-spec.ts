@@ -2,22 +2,13 @@ import { expect } from '@jest/globals';
 import {
   type Decider,
   DomainError,
+  type DomainErrorCode,
   type DomainErrorKind,
   type DomainEvent,
-  type EventRef,
   fold,
   type Recorded,
 } from '../../libs/domain/kernel/index.js';
-import { encodePosition } from '../../libs/event-store/position.js';
-
-/** A made-up but well-formed log position for the n-th given event. */
-export function refFor(n: number): EventRef {
-  return {
-    eventId: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
-    position: encodePosition(1n, BigInt(n)),
-    occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-  };
-}
+import { eventRefFor } from '../../libs/event-store/testing/event-refs.js';
 
 /**
  * Decider tests read as given events / when a command / then events or a
@@ -29,7 +20,7 @@ export function deciderSpec<Command, Event extends DomainEvent, State>(
 ) {
   return {
     given(...events: Event[]) {
-      const recorded = events.map((event, i) => ({ ...event, ref: refFor(i + 1) }) as Recorded<Event>);
+      const recorded = events.map((event, i) => ({ ...event, ref: eventRefFor(i + 1) }) as Recorded<Event>);
       const state = fold(decider, recorded);
       const decide = (command: Command) => decider.decide(command, state);
       return {
@@ -42,7 +33,7 @@ export function deciderSpec<Command, Event extends DomainEvent, State>(
             thenNothing() {
               expect(decide(command)).toEqual([]);
             },
-            thenRefuses(code: string, kind: DomainErrorKind, fields?: readonly string[]) {
+            thenRefuses(code: DomainErrorCode, kind: DomainErrorKind, fields?: readonly string[]) {
               let error: unknown;
               try {
                 decide(command);

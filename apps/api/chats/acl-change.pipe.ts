@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { isAclRole } from '../../../libs/authz/policy.js';
 import { type AclChange, type ChangeChatAcl } from '../../../libs/domain/chat/chat.commands.js';
+import { ACL_CHANGE_RULE, isAclChange } from '../../../libs/domain/chat/chat.input.js';
 import { type FieldProblem, isUuid } from '../../../libs/domain/kernel/index.js';
 import { ProblemError } from '../http/problem-details.js';
 import { type ChangeChatAclDto } from './chats.dto.js';
@@ -54,10 +54,9 @@ function entriesOf(
     const id = key.toLowerCase();
     if (!isUuid(key))
       problems.push({ field: at, message: `must be keyed by ${field.slice(0, -1)} id (UUID)` });
-    else if (role !== '' && !isAclRole(role)) {
-      problems.push({ field: at, message: 'must be "viewer", "editor", or "" to remove' });
-    } else if (id in change) problems.push({ field: at, message: `names ${id} twice` });
-    else change[id] = role as AclChange;
+    else if (!isAclChange(role)) problems.push({ field: at, message: ACL_CHANGE_RULE });
+    else if (id in change) problems.push({ field: at, message: `names ${id} twice` });
+    else change[id] = role;
   }
   return change;
 }

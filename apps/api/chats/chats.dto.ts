@@ -2,7 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsString, IsUUID, registerDecorator, ValidateIf } from 'class-validator';
 import { ACL_ROLES, type AclRole } from '../../../libs/authz/policy.js';
 import { type AclChange } from '../../../libs/domain/chat/chat.commands.js';
-import { CHAT_MESSAGE_MAX } from '../../../libs/domain/chat/chat.decider.js';
+import {
+  ACL_CHANGES,
+  CHAT_MESSAGE_MAX,
+  isMessageBody,
+  MESSAGE_BODY_RULE,
+} from '../../../libs/domain/chat/chat.input.js';
 
 // Shapes only, as elsewhere: the decider's rules (title length, who may do what) answer 400 naming
 // the field. The message body is the exception: its length is checked here too, so an oversized
@@ -14,16 +19,7 @@ import { CHAT_MESSAGE_MAX } from '../../../libs/domain/chat/chat.decider.js';
  */
 const Optional = () => ValidateIf((_object, value: unknown) => value !== undefined);
 
-/**
- * A message body as the chat decider counts it (libs/domain/chat/chat.decider.ts):
- * 1 to CHAT_MESSAGE_MAX Unicode code points, not white space only. An emoji
- * is one character, whatever its UTF-16 length; the e2e tests post one
- * that long to keep the two counts in step.
- */
-export function isMessageBody(value: unknown): value is string {
-  return typeof value === 'string' && value.trim().length > 0 && [...value].length <= CHAT_MESSAGE_MAX;
-}
-
+/** The chat's own rule (libs/domain/chat/chat.input.ts), checked before any stream is loaded. */
 const IsMessageBody = (): PropertyDecorator => (target, propertyName) =>
   registerDecorator({
     name: 'isMessageBody',
@@ -31,7 +27,7 @@ const IsMessageBody = (): PropertyDecorator => (target, propertyName) =>
     propertyName: propertyName as string,
     validator: {
       validate: isMessageBody,
-      defaultMessage: () => `must have 1 to ${CHAT_MESSAGE_MAX} characters`,
+      defaultMessage: () => MESSAGE_BODY_RULE,
     },
   });
 
@@ -66,7 +62,7 @@ export class PostMessageDto {
 
 const ACL_MAP = {
   type: 'object' as const,
-  additionalProperties: { type: 'string', enum: [...ACL_ROLES, ''] },
+  additionalProperties: { type: 'string', enum: [...ACL_CHANGES] },
   description: 'By id: the role to give, or "" to remove the entry.',
 };
 

@@ -1,4 +1,5 @@
 import { type FieldProblem } from '../../../libs/domain/kernel/index.js';
+import { type ProblemCode } from './problem-codes.js';
 
 /**
  * An error answer in RFC 9457's shape (DESIGN.md §5): `type`, `title`,
@@ -10,7 +11,7 @@ export interface ProblemDetails {
   readonly title: string;
   readonly status: number;
   readonly detail: string;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly errors?: readonly FieldProblem[];
 }
 
@@ -33,7 +34,7 @@ const TITLES: Record<number, string> = {
 
 export function problem(
   status: number,
-  code: string,
+  code: ProblemCode,
   detail: string,
   errors?: readonly FieldProblem[],
 ): ProblemDetails {
@@ -62,7 +63,12 @@ export class ProblemError extends Error {
     return new ProblemError(this.problem, { ...this.headers, ...headers });
   }
 
-  static of(status: number, code: string, detail: string, errors?: readonly FieldProblem[]): ProblemError {
+  static of(
+    status: number,
+    code: ProblemCode,
+    detail: string,
+    errors?: readonly FieldProblem[],
+  ): ProblemError {
     return new ProblemError(problem(status, code, detail, errors));
   }
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type pg from 'pg';
 import { isPosition, type Position } from '../../../libs/event-store/index.js';
 import { NotifySignal } from '../../../libs/event-store/postgres/notify-signal.js';
-import { CHECKPOINT_CHANNEL } from '../../../libs/projection-runtime/index.js';
+import { CHECKPOINT_CHANNEL, readCheckpoints } from '../../../libs/projection-runtime/index.js';
 import { ProblemError } from '../http/problem-details.js';
 import { READ_SIDE, type ReadSide } from './read-side.js';
 
@@ -115,7 +115,7 @@ export class ConsistencyGate implements OnModuleDestroy {
 
   /** One checkpoint query at a time, shared by every waiting request. */
   private snapshot(): Promise<CheckpointSnapshot> {
-    this.inFlight ??= readCheckpoints(this.readSide.appPool, this.readSide.projectionNames)
+    this.inFlight ??= snapshotOf(this.readSide.appPool, this.readSide.projectionNames)
       .then((snapshot) => {
         if (snapshot.lowest !== null && (this.reached === null || snapshot.lowest > this.reached)) {
           this.reached = snapshot.lowest;
@@ -129,19 +129,20 @@ export class ConsistencyGate implements OnModuleDestroy {
   }
 }
 
-async function readCheckpoints(pool: pg.Pool, names: readonly string[]): Promise<CheckpointSnapshot> {
-  const { rows } = await pool.query<{ name: string; position: Position; state: string }>(
-    'SELECT name, position, state FROM projection.checkpoints WHERE name = ANY($1)',
-    [names],
-  );
+/** The lowest checkpoint of these projections, and those that failed, from one checkpoint query. */
+async function snapshotOf(pool: pg.Pool, names: readonly string[]): Promise<CheckpointSnapshot> {
+  const checkpoints = [...(await readCheckpoints(pool, names)).values()];
   const lowest =
-    rows.length < names.length
+    names.length === 0 || checkpoints.length < names.length
       ? null
-      : rows.reduce((low, row) => (row.position < low ? row.position : low), rows[0]!.position);
-  const failed = rows
-    .filter((row) => row.state === 'failed')
+      : checkpoints.reduce(
+          (low, { position }) => (position < low ? position : low),
+          checkpoints[0]!.position,
+        );
+  const failed = checkpoints
+    .filter((checkpoint) => checkpoint.state === 'failed')
     .map(({ name, position }) => ({ name, position }));
-  return { lowest: names.length === 0 ? null : lowest, failed };
+  return { lowest, failed };
 }
 
 function notYet(detail: string): ProblemError {

@@ -1,4 +1,5 @@
-import { type ChatAccessFacts, type EventRef } from '../access-facts.js';
+import { eventRefFor } from '../../event-store/testing/event-refs.js';
+import { type ChatAccessFacts } from '../access-facts.js';
 import { type Reason } from '../evaluate.js';
 import { type AclRole, type OrgRole, type Permission, type WorkspaceRole } from '../policy.js';
 
@@ -18,24 +19,14 @@ export const WORKSPACE = 'workspace-w';
 export const GROUPS = ['group-a', 'group-b'] as const;
 export type GroupId = (typeof GROUPS)[number];
 
-let eventCount = 0;
-function event(name: string): EventRef {
-  eventCount += 1;
-  return {
-    eventId: `evt-${name}`,
-    position: `${eventCount.toString(16).padStart(16, '0')}-${'0'.repeat(16)}`,
-    occurredAt: `2025-03-01T10:00:${String(eventCount).padStart(2, '0')}.000Z`,
-  };
-}
-
 export const EVENTS = {
-  rootCreated: event('root-created'),
-  joinedOrg: event('joined-org'),
-  sharedDirectly: event('shared-directly'),
-  sharedWithGroup: { 'group-a': event('shared-group-a'), 'group-b': event('shared-group-b') },
-  joinedGroup: { 'group-a': event('joined-group-a'), 'group-b': event('joined-group-b') },
-  joinedWorkspace: event('joined-workspace'),
-  archived: event('workspace-archived'),
+  rootCreated: eventRefFor(1),
+  joinedOrg: eventRefFor(2),
+  sharedDirectly: eventRefFor(3),
+  sharedWithGroup: { 'group-a': eventRefFor(4), 'group-b': eventRefFor(5) },
+  joinedGroup: { 'group-a': eventRefFor(6), 'group-b': eventRefFor(7) },
+  joinedWorkspace: eventRefFor(8),
+  archived: eventRefFor(9),
 } as const;
 
 export type Tweak = (facts: ChatAccessFacts) => ChatAccessFacts;

@@ -1,7 +1,8 @@
-import { type AclRole, isAclRole } from '../../authz/policy.js';
+import { type AclRole } from '../../authz/policy.js';
 import { refuse } from '../kernel/index.js';
 import { assertPermitted, visibleChat } from './chat.authorize.js';
 import { type AclChange, type ChangeChatAcl } from './chat.commands.js';
+import { ACL_CHANGE_RULE, isAclChange } from './chat.input.js';
 import { type ChatEvent, type ChatSubject } from './chat.events.js';
 import { type ActiveChat, type ChatState, isRootChat, subjectKey } from './chat.state.js';
 
@@ -78,13 +79,12 @@ function changesFor(
 ): Change[] {
   const prefix = kind === 'user' ? 'users' : 'groups';
   const entries = Object.entries(requested).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const bad = entries.filter(([, role]) => role !== '' && !isAclRole(role));
+  const bad = entries.filter(([, role]) => !isAclChange(role));
   if (bad.length > 0) {
-    const message = 'must be "viewer", "editor", or "" to remove';
     throw refuse.invalid(
       'INPUT.ROLE',
-      `roles ${message}`,
-      bad.map(([id]) => ({ field: `${prefix}.${id}`, message })),
+      `roles ${ACL_CHANGE_RULE}`,
+      bad.map(([id]) => ({ field: `${prefix}.${id}`, message: ACL_CHANGE_RULE })),
     );
   }
   return entries.map(([id, role]) => {

@@ -11,11 +11,12 @@ import { changeChatAcl } from './chat.acl.js';
 import { assertPermitted, visibleChat } from './chat.authorize.js';
 import { type ChatCommand, type DeleteChat, type PostChatMessage, type RenameChat } from './chat.commands.js';
 import { CHAT_TITLE_MAX, createChat } from './chat.create.js';
+import { isMessageBody, MESSAGE_BODY_RULE } from './chat.input.js';
 import { type ChatEvent } from './chat.events.js';
 import { type ChatState, subjectKey } from './chat.state.js';
 
 export { CHAT_TITLE_MAX } from './chat.create.js';
-export const CHAT_MESSAGE_MAX = 16_000;
+export { CHAT_MESSAGE_MAX } from './chat.input.js';
 
 /**
  * The chat of DESIGN.md §5: its place in a tree of chats, its owner, title
@@ -99,18 +100,12 @@ function post(command: PostChatMessage, state: ChatState): ChatEvent[] {
   ];
 }
 
-/**
- * 1 to 16 000 characters (DESIGN.md §10), counted as Unicode code points
- * (what JavaScript's string iterator yields and Postgres `char_length`
- * counts), so an emoji is one character whatever its UTF-16 length; the HTTP
- * layer's validation must count the same way. A body of white space only
- * counts as empty, as titles do. The body is stored as sent, untrimmed.
- */
+/** The rule of chat.input.ts; the body is stored as sent, untrimmed. */
 function assertMessageBody(body: string): void {
   assertStorableText('body', body);
-  const length = [...body].length;
-  if (body.trim().length === 0 || length > CHAT_MESSAGE_MAX) {
-    const message = `must have 1 to ${CHAT_MESSAGE_MAX} characters`;
-    throw refuse.invalid('INPUT.TEXT_LENGTH', `body ${message}`, [{ field: 'body', message }]);
+  if (!isMessageBody(body)) {
+    throw refuse.invalid('INPUT.TEXT_LENGTH', `body ${MESSAGE_BODY_RULE}`, [
+      { field: 'body', message: MESSAGE_BODY_RULE },
+    ]);
   }
 }

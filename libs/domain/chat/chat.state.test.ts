@@ -1,4 +1,5 @@
-import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
+import { eventRefFor } from '../../event-store/testing/event-refs.js';
+import { deciderSpec } from '../../../test/support/decider-spec.js';
 import { PersistentOrderedMap } from '../kernel/index.js';
 import { chatDecider } from './chat.decider.js';
 import {
@@ -30,7 +31,7 @@ describe('Chat state', () => {
       chatId: subId,
       title: 'Details',
       ownerId: bob,
-      createdBy: refFor(1),
+      createdBy: eventRefFor(1),
       workspaceId,
       parentChatId: rootId,
       rootChatId: rootId,
@@ -47,13 +48,13 @@ describe('Chat state', () => {
       unshared(group(designers), 'viewer'),
     );
     expect(state.status === 'active' && state.acl.toObject()).toEqual({
-      [`user:${bob}`]: { subject: user(bob), role: 'editor', grantedBy: refFor(4) },
+      [`user:${bob}`]: { subject: user(bob), role: 'editor', grantedBy: eventRefFor(4) },
     });
   });
 
   it('a deletion is final: later events change nothing', () => {
     const { state } = spec.given(rootCreated(alice), chatDeleted(), shared(user(bob), 'editor'));
-    expect(state).toMatchObject({ status: 'deleted', deletedBy: refFor(2) });
+    expect(state).toMatchObject({ status: 'deleted', deletedBy: eventRefFor(2) });
     expect(state.status === 'deleted' && state.acl.size).toBe(0);
     expect(spec.given(rootCreated(alice), chatDeleted(), chatCreated(rootId, bob)).state).toMatchObject({
       status: 'deleted',

@@ -1,4 +1,5 @@
-import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
+import { eventRefFor } from '../../event-store/testing/event-refs.js';
+import { deciderSpec } from '../../../test/support/decider-spec.js';
 import { type OrgRole } from '../../authz/policy.js';
 import { PersistentMap, PersistentSet } from '../kernel/index.js';
 import { type ActiveOrganization } from '../organization/organization.state.js';
@@ -25,7 +26,7 @@ function orgWith(members: Record<string, OrgRole>, id = orgId): ActiveOrganizati
     slug: 'acme',
     name: 'Acme',
     members: PersistentMap(
-      Object.entries(members).map(([userId, role], i) => [userId, { role, since: refFor(100 + i) }]),
+      Object.entries(members).map(([userId, role], i) => [userId, { role, since: eventRefFor(100 + i) }]),
     ),
     owners: PersistentSet(Object.keys(members).filter((userId) => members[userId] === 'owner')),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
@@ -203,13 +204,13 @@ describe('Group', () => {
     it('keeps the event behind each membership, for authz reasons', () => {
       const { state } = spec.given(created, added(carol), added(bob), removed(bob));
       expect(state.status === 'active' && [...state.members.keys()]).toEqual([carol]);
-      expect(groupMembershipOf(state, carol)).toEqual({ groupId, since: refFor(2) });
+      expect(groupMembershipOf(state, carol)).toEqual({ groupId, since: eventRefFor(2) });
       expect(groupMembershipOf(state, bob)).toBeNull();
     });
 
     it('a deleted group grants no membership', () => {
       const { state } = spec.given(created, added(carol), deleted);
-      expect(state).toMatchObject({ status: 'deleted', deletedBy: refFor(3) });
+      expect(state).toMatchObject({ status: 'deleted', deletedBy: eventRefFor(3) });
       expect(groupMembershipOf(state, carol)).toBeNull();
     });
   });

@@ -1,4 +1,4 @@
-import { type EventRef } from '../../authz/access-facts.js';
+import { type EventRef } from '../../event-store/event-envelope.js';
 
 /**
  * An aggregate as a pure decider (STYLE.md §1, after Emmett): no I/O, no
@@ -25,7 +25,8 @@ export interface DomainEvent<Type extends string = string, Data extends object =
  * Where an event sits in the log. State keeps it beside every fact that
  * grants access, so that libs/authz can say which event established a right
  * (DESIGN.md §5: reasons name the event's id, position and time). One type,
- * owned by the access policy, so facts pass from state to authz unchanged.
+ * the log's (libs/event-store/event-envelope.ts), so facts pass from state to
+ * authz unchanged.
  */
 export type { EventRef };
 

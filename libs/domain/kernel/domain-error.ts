@@ -1,3 +1,5 @@
+import { type DomainErrorCode } from './error-codes.js';
+
 /**
  * Why a command was refused, in the terms of DESIGN.md §5's status rules.
  * The HTTP layer maps each kind to its status; the domain knows no HTTP.
@@ -20,8 +22,8 @@ export interface FieldProblem {
 export class DomainError extends Error {
   override readonly name = 'DomainError';
   constructor(
-    /** Stable code that tests and clients match on, e.g. `ORG.LAST_OWNER`. */
-    readonly code: string,
+    /** Stable code that tests and clients match on, e.g. `ORG.LAST_OWNER` (error-codes.ts). */
+    readonly code: DomainErrorCode,
     readonly kind: DomainErrorKind,
     message: string,
     readonly fields: readonly FieldProblem[] = [],
@@ -31,10 +33,10 @@ export class DomainError extends Error {
 }
 
 export const refuse = {
-  invalid: (code: string, message: string, fields: readonly FieldProblem[] = []) =>
+  invalid: (code: DomainErrorCode, message: string, fields: readonly FieldProblem[] = []) =>
     new DomainError(code, 'invalid', message, fields),
-  forbidden: (code: string, message: string) => new DomainError(code, 'forbidden', message),
-  notFound: (code: string, message: string) => new DomainError(code, 'notFound', message),
-  conflict: (code: string, message: string) => new DomainError(code, 'conflict', message),
-  gone: (code: string, message: string) => new DomainError(code, 'gone', message),
+  forbidden: (code: DomainErrorCode, message: string) => new DomainError(code, 'forbidden', message),
+  notFound: (code: DomainErrorCode, message: string) => new DomainError(code, 'notFound', message),
+  conflict: (code: DomainErrorCode, message: string) => new DomainError(code, 'conflict', message),
+  gone: (code: DomainErrorCode, message: string) => new DomainError(code, 'gone', message),
 };

@@ -1,5 +1,11 @@
 import { ORG_ROLES, type OrgRole } from '../../authz/policy.js';
 import {
+  judgeRoleChange,
+  ORG_ROLE_MANAGEMENT,
+  type RoleChange,
+  type RoleChangeRefusal,
+} from '../../authz/role-management.js';
+import {
   assertNever,
   assertSlug,
   assertText,
@@ -108,27 +114,16 @@ function create(command: CreateOrganization, state: OrganizationState): Organiza
 }
 
 /**
- * Role rules of DESIGN.md §5: owners and admins manage roles; only an owner
- * grants or revokes `owner`; nobody changes their own role except an owner
- * stepping down while another owner remains; the last owner stays.
+ * Role rules of DESIGN.md §5, applied by libs/authz role-management.ts (the
+ * same rules as the workspace's); the organization adds only that a new
+ * member must be a registered user.
  */
 function setMemberRole(command: SetOrgMemberRole, org: ActiveOrganization): OrganizationEvent[] {
   assertOrgRole(command.role);
-  const actorRole = org.members.get(command.actorId)!.role;
   const current = org.members.get(command.userId)?.role;
-  if (command.userId === command.actorId) {
-    if (current === command.role) return [];
-    if (actorRole !== 'owner') throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
-  }
-  if (!isOrgManager(actorRole))
-    throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins manage members');
-  if ((command.role === 'owner' || current === 'owner') && actorRole !== 'owner') {
-    throw refuse.forbidden('ORG.OWNER_ONLY', 'only an owner grants or revokes owner');
-  }
-  if (current === command.role) return [];
-  if (current === 'owner' && ownerCount(org) === 1) {
-    throw refuse.conflict('ORG.LAST_OWNER', 'the last owner cannot be demoted');
-  }
+  const verdict = judgeRoleChange(ORG_ROLE_MANAGEMENT, roleChange(command, org, command.role));
+  if (verdict === 'unchanged') return [];
+  if (verdict !== 'allowed') throw refusal(verdict, 'demoted');
   if (current === undefined) {
     if (!command.userIsRegistered) {
       throw refuse.invalid('ORG.UNKNOWN_USER', `user ${command.userId} does not exist`, [
@@ -153,29 +148,44 @@ function setMemberRole(command: SetOrgMemberRole, org: ActiveOrganization): Orga
   ];
 }
 
-/**
- * Removal follows the role rules: an owner's removal needs an owner, one's own
- * removal is an owner stepping down (another owner remaining), and the last
- * owner stays.
- */
+/** Removal follows the same role rules (libs/authz role-management.ts). */
 function removeMember(command: RemoveOrgMember, org: ActiveOrganization): OrganizationEvent[] {
-  const actorRole = org.members.get(command.actorId)!.role;
-  const current = org.members.get(command.userId)?.role;
-  if (command.userId === command.actorId && actorRole !== 'owner') {
-    throw refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
+  const verdict = judgeRoleChange(ORG_ROLE_MANAGEMENT, roleChange(command, org, undefined));
+  if (verdict === 'unchanged') return []; // never, in fact: removing a non-member is `notMember`
+  if (verdict !== 'allowed') throw refusal(verdict, 'removed');
+  const previousRole = org.members.get(command.userId)!.role;
+  return [{ type: 'OrgMemberRemoved', data: { orgId: org.orgId, userId: command.userId, previousRole } }];
+}
+
+function roleChange(
+  command: SetOrgMemberRole | RemoveOrgMember,
+  org: ActiveOrganization,
+  to: OrgRole | undefined,
+): RoleChange<OrgRole> {
+  return {
+    actorRole: org.members.get(command.actorId)!.role,
+    actorIsTarget: command.userId === command.actorId,
+    from: org.members.get(command.userId)?.role,
+    to,
+    anotherOwnerRemains: () => ownerCount(org) > 1,
+  };
+}
+
+function refusal(verdict: RoleChangeRefusal, lastOwnerWouldBe: 'demoted' | 'removed') {
+  switch (verdict) {
+    case 'selfRole':
+      return refuse.forbidden('ORG.SELF_ROLE', 'nobody may change their own role');
+    case 'notManager':
+      return refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins manage members');
+    case 'notMember':
+      return refuse.notFound('ORG.MEMBER_NOT_FOUND', 'member not found');
+    case 'ownerOnly':
+      return refuse.forbidden('ORG.OWNER_ONLY', 'only an owner grants or revokes owner');
+    case 'lastOwner':
+      return refuse.conflict('ORG.LAST_OWNER', `the last owner cannot be ${lastOwnerWouldBe}`);
+    default:
+      return assertNever(verdict);
   }
-  if (!isOrgManager(actorRole))
-    throw refuse.forbidden('ORG.FORBIDDEN', 'only owners and admins manage members');
-  if (current === undefined) throw refuse.notFound('ORG.MEMBER_NOT_FOUND', 'member not found');
-  if (current === 'owner' && actorRole !== 'owner') {
-    throw refuse.forbidden('ORG.OWNER_ONLY', 'only an owner grants or revokes owner');
-  }
-  if (current === 'owner' && ownerCount(org) === 1) {
-    throw refuse.conflict('ORG.LAST_OWNER', 'the last owner cannot be removed');
-  }
-  return [
-    { type: 'OrgMemberRemoved', data: { orgId: org.orgId, userId: command.userId, previousRole: current } },
-  ];
 }
 
 function changeSettings(command: ChangeOrgSettings, org: ActiveOrganization): OrganizationEvent[] {

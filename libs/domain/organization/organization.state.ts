@@ -1,4 +1,5 @@
 import { type OrgRole } from '../../authz/policy.js';
+import { isRoleManager, ORG_ROLE_MANAGEMENT } from '../../authz/role-management.js';
 import { type EventRef, type PersistentMap, type PersistentSet } from '../kernel/index.js';
 import { type OrgSettings } from './organization.events.js';
 
@@ -30,7 +31,7 @@ export function ownerCount(org: ActiveOrganization): number {
   return org.owners.size;
 }
 
-/** Owners and admins manage the organization (DESIGN.md §5 Organization). */
+/** Owners and admins manage the organization (DESIGN.md §5 Organization): the role-management policy's managers. */
 export function isOrgManager(role: OrgRole | undefined): boolean {
-  return role === 'owner' || role === 'admin';
+  return isRoleManager(ORG_ROLE_MANAGEMENT, role);
 }

@@ -1,4 +1,5 @@
-import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
+import { eventRefFor } from '../../event-store/testing/event-refs.js';
+import { deciderSpec } from '../../../test/support/decider-spec.js';
 import { RESERVATION_LEASE_MS, type ReservationEvent, reservationDecider } from './reservation.decider.js';
 
 const spec = deciderSpec(reservationDecider);
@@ -6,8 +7,8 @@ const reserved = (ownerId: string): ReservationEvent => ({
   type: 'SlugReserved',
   data: { slug: 'acme', ownerId },
 });
-// The given SlugReserved is the first event, recorded at refFor(1).occurredAt.
-const reservedAt = Date.parse(refFor(1).occurredAt);
+// The given SlugReserved is the first event, recorded at eventRefFor(1).occurredAt.
+const reservedAt = Date.parse(eventRefFor(1).occurredAt);
 const reserve = (ownerId: string, msAfter: number, holderExists: boolean) =>
   ({
     type: 'ReserveSlug',

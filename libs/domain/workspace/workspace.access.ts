@@ -72,11 +72,6 @@ export function canSeeWorkspace(
   return effectiveWorkspaceRole(workspace, org, userId) !== null;
 }
 
-/** Owners and admins, counted or through the org, manage memberships. */
-export function canManageWorkspace(role: WorkspaceRole | null): boolean {
-  return role === 'owner' || role === 'admin';
-}
-
 export function isArchived(workspace: ActiveWorkspace): boolean {
   return workspace.archived;
 }

@@ -1,4 +1,5 @@
-import { deciderSpec, refFor } from '../../../test/support/decider-spec.js';
+import { eventRefFor } from '../../event-store/testing/event-refs.js';
+import { deciderSpec } from '../../../test/support/decider-spec.js';
 import { type WorkspaceEvent } from './workspace.events.js';
 import { workspaceDecider } from './workspace.decider.js';
 import {
@@ -126,17 +127,17 @@ describe('Workspace archiving', () => {
   describe('state', () => {
     it('keeps the archiving event while archived, and forgets it once unarchived', () => {
       const { state } = spec.given(...created, archived);
-      expect(state).toMatchObject({ status: 'active', archived: true, archivedBy: refFor(3) });
+      expect(state).toMatchObject({ status: 'active', archived: true, archivedBy: eventRefFor(3) });
       const { state: again } = spec.given(...created, archived, unarchived);
       expect(again).toMatchObject({ status: 'active', archived: false, archivedBy: null });
     });
 
     it('keeps the event behind each membership, for audit reasons', () => {
       const { state } = spec.given(...created, member(bob, 'member'));
-      expect(state.status === 'active' && state.members.get(alice)?.since).toEqual(refFor(2));
+      expect(state.status === 'active' && state.members.get(alice)?.since).toEqual(eventRefFor(2));
       expect(state.status === 'active' && state.members.get(bob)).toEqual({
         role: 'member',
-        since: refFor(3),
+        since: eventRefFor(3),
       });
     });
   });

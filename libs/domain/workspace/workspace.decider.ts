@@ -1,5 +1,11 @@
 import { isWorkspaceRole, WORKSPACE_ROLES, type WorkspaceRole } from '../../authz/policy.js';
 import {
+  judgeRoleChange,
+  type RoleChange,
+  type RoleChangeRefusal,
+  WORKSPACE_ROLE_MANAGEMENT,
+} from '../../authz/role-management.js';
+import {
   assertNever,
   assertSlug,
   assertText,
@@ -12,7 +18,6 @@ import {
 import { type ActiveOrganization } from '../organization/organization.state.js';
 import {
   assertWritable,
-  canManageWorkspace,
   countedWorkspaceRole,
   effectiveWorkspaceRole,
   outranks,
@@ -140,10 +145,11 @@ function create(command: CreateWorkspace, state: WorkspaceState): WorkspaceEvent
 }
 
 /**
- * The org's owner rules, on the workspace (DESIGN.md §5): owners and admins
- * (org owners and admins acting as admins) manage roles; only a workspace
- * owner grants or revokes `owner`; nobody changes their own role except an
- * owner stepping down while another owner remains; the last owner stays.
+ * The org's owner rules, on the workspace (DESIGN.md §5), applied by libs/authz
+ * role-management.ts: owners and admins (org owners and admins acting as
+ * admins) manage roles; only a workspace owner grants or revokes `owner`;
+ * nobody changes their own role except an owner stepping down while another
+ * owner remains; the last owner stays.
  *
  * While `workspaceSharingDisabled` is on, DESIGN.md refuses adding members.
  * We refuse promotions too, since they would grant what the setting withholds
@@ -160,36 +166,36 @@ function setMemberRole(
   assertWritable(workspace);
   const { org, userId, role } = command;
   const current = workspace.members.get(userId)?.role;
-  if (userId === command.actorId) {
-    if (current === role) return [];
-    // Judged on the workspace role itself: an org admin acting as admin still may not give themselves one.
-    if (current !== 'owner') throw selfRole();
-  }
-  if (!canManageWorkspace(actorRole)) throw forbidden();
-  if ((role === 'owner' || current === 'owner') && actorRole !== 'owner') throw ownerOnly();
-  if (org.settings.workspaceSharingDisabled && (current === undefined || outranks(role, current))) {
-    throw refuse.forbidden(
-      'WORKSPACE.SHARING_DISABLED',
-      'workspace sharing is disabled in this organization',
-    );
-  }
-  // Checked on changes too, not only additions: a member who left the org keeps an inert entry here.
-  if (!org.members.get(userId)) {
-    throw refuse.invalid('WORKSPACE.NOT_ORG_MEMBER', `user ${userId} is not a member of the organization`, [
-      { field: 'userId', message: `user ${userId} is not a member of the organization` },
-    ]);
-  }
-  if (current === role) return [];
-  if (current === 'owner' && !anotherOwnerRemains(workspace, org, userId)) throw lastOwner();
+  const verdict = judgeRoleChange(
+    WORKSPACE_ROLE_MANAGEMENT,
+    roleChange(command, workspace, actorRole, role),
+    () => {
+      if (org.settings.workspaceSharingDisabled && (current === undefined || outranks(role, current))) {
+        throw refuse.forbidden(
+          'WORKSPACE.SHARING_DISABLED',
+          'workspace sharing is disabled in this organization',
+        );
+      }
+      // Checked on changes too, not only additions: a member who left the org keeps an inert entry here.
+      if (!org.members.get(userId)) {
+        throw refuse.invalid(
+          'WORKSPACE.NOT_ORG_MEMBER',
+          `user ${userId} is not a member of the organization`,
+          [{ field: 'userId', message: `user ${userId} is not a member of the organization` }],
+        );
+      }
+    },
+  );
+  if (verdict === 'unchanged') return [];
+  if (verdict !== 'allowed') throw refusal(verdict);
   const ids = { orgId: workspace.orgId, workspaceId: workspace.workspaceId, userId };
   if (current === undefined) return [{ type: 'WorkspaceMemberAdded', data: { ...ids, role } }];
   return [{ type: 'MemberRoleChanged', data: { scope: 'workspace', ...ids, role, previousRole: current } }];
 }
 
 /**
- * Removal follows the role rules: an owner's removal needs an owner, one's
- * own removal is an owner stepping down (another owner remaining), the last
- * owner stays. It stays possible while sharing is disabled (see above).
+ * Removal follows the same role rules. It stays possible while sharing is
+ * disabled (see above), and for a member who has left the org.
  */
 function removeMember(
   command: RemoveWorkspaceMember,
@@ -197,20 +203,60 @@ function removeMember(
   actorRole: WorkspaceRole,
 ): WorkspaceEvent[] {
   assertWritable(workspace);
-  const { org, userId } = command;
-  const current = workspace.members.get(userId)?.role;
-  // An org admin who is no workspace member gets the 404 below, not a 403 for "removing themselves".
-  if (userId === command.actorId && current !== undefined && current !== 'owner') throw selfRole();
-  if (!canManageWorkspace(actorRole)) throw forbidden();
-  if (current === undefined) throw refuse.notFound('WORKSPACE.MEMBER_NOT_FOUND', 'member not found');
-  if (current === 'owner' && actorRole !== 'owner') throw ownerOnly();
-  if (current === 'owner' && !anotherOwnerRemains(workspace, org, userId)) throw lastOwner();
+  const verdict = judgeRoleChange(
+    WORKSPACE_ROLE_MANAGEMENT,
+    roleChange(command, workspace, actorRole, undefined),
+  );
+  if (verdict === 'unchanged') return []; // never, in fact: removing a non-member is `notMember`
+  if (verdict !== 'allowed') throw refusal(verdict);
+  const { userId } = command;
+  const previousRole = workspace.members.get(userId)!.role;
   return [
     {
       type: 'WorkspaceMemberRemoved',
-      data: { orgId: workspace.orgId, workspaceId: workspace.workspaceId, userId, previousRole: current },
+      data: { orgId: workspace.orgId, workspaceId: workspace.workspaceId, userId, previousRole },
     },
   ];
+}
+
+/**
+ * The actor acts with their effective role (an org owner or admin as admin);
+ * "another owner remains" counts owners whose membership still counts: an
+ * owner who left the org cannot act, so the last owner who can is protected.
+ * Only recorded owners can count as owners, so only they are looked at.
+ */
+function roleChange(
+  command: SetWorkspaceMemberRole | RemoveWorkspaceMember,
+  workspace: ActiveWorkspace,
+  actorRole: WorkspaceRole,
+  to: WorkspaceRole | undefined,
+): RoleChange<WorkspaceRole> {
+  const { org, userId } = command;
+  return {
+    actorRole,
+    actorIsTarget: userId === command.actorId,
+    from: workspace.members.get(userId)?.role,
+    to,
+    anotherOwnerRemains: () =>
+      workspace.owners.some((id) => id !== userId && countedWorkspaceRole(workspace, org, id) === 'owner'),
+  };
+}
+
+function refusal(verdict: RoleChangeRefusal) {
+  switch (verdict) {
+    case 'selfRole':
+      return refuse.forbidden('WORKSPACE.SELF_ROLE', 'nobody may change their own role');
+    case 'notManager':
+      return refuse.forbidden('WORKSPACE.FORBIDDEN', 'only owners and admins manage members');
+    case 'notMember':
+      return refuse.notFound('WORKSPACE.MEMBER_NOT_FOUND', 'member not found');
+    case 'ownerOnly':
+      return refuse.forbidden('WORKSPACE.OWNER_ONLY', 'only a workspace owner grants or revokes owner');
+    case 'lastOwner':
+      return refuse.conflict('WORKSPACE.LAST_OWNER', 'the last owner can be neither removed nor demoted');
+    default:
+      return assertNever(verdict);
+  }
 }
 
 /**
@@ -233,15 +279,6 @@ function setArchived(
   return [archive ? { type: 'WorkspaceArchived', data } : { type: 'WorkspaceUnarchived', data }];
 }
 
-/**
- * "Another owner remains" counts owners whose membership still counts: an
- * owner who left the org cannot act, so the last owner who can is protected.
- * Only recorded owners can count as owners, so only they are looked at.
- */
-function anotherOwnerRemains(workspace: ActiveWorkspace, org: ActiveOrganization, userId: string): boolean {
-  return workspace.owners.some((id) => id !== userId && countedWorkspaceRole(workspace, org, id) === 'owner');
-}
-
 function assertWorkspaceRole(role: string): asserts role is WorkspaceRole {
   if (!isWorkspaceRole(role)) {
     throw refuse.invalid('INPUT.ROLE', `role must be one of ${WORKSPACE_ROLES.join(', ')}`, [
@@ -249,10 +286,3 @@ function assertWorkspaceRole(role: string): asserts role is WorkspaceRole {
     ]);
   }
 }
-
-const selfRole = () => refuse.forbidden('WORKSPACE.SELF_ROLE', 'nobody may change their own role');
-const forbidden = () => refuse.forbidden('WORKSPACE.FORBIDDEN', 'only owners and admins manage members');
-const ownerOnly = () =>
-  refuse.forbidden('WORKSPACE.OWNER_ONLY', 'only a workspace owner grants or revokes owner');
-const lastOwner = () =>
-  refuse.conflict('WORKSPACE.LAST_OWNER', 'the last owner can be neither removed nor demoted');

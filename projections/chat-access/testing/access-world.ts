@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type EventRef } from '../../../libs/authz/access-facts.js';
+import { type EventRef } from '../../../libs/event-store/index.js';
+import { eventRefFor } from '../../../libs/event-store/testing/event-refs.js';
 import { type Permission } from '../../../libs/authz/policy.js';
 import { decideAccess } from '../../../libs/domain/chat/chat-access.js';
 import { type ChatCommand, type ChatTree } from '../../../libs/domain/chat/chat.commands.js';
@@ -190,11 +191,7 @@ export class AccessWorld {
 
   private nextRef(): EventRef {
     this.sequence += 1;
-    return {
-      eventId: randomUUID(),
-      position: `world-${this.sequence.toString().padStart(8, '0')}`,
-      occurredAt: new Date(Date.UTC(2025, 0, 1, 0, 0, this.sequence)).toISOString(),
-    };
+    return eventRefFor(this.sequence);
   }
 }
 

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { ACL_ROLES, ORG_ROLES, WORKSPACE_ROLES } from '../../../libs/authz/policy.js';
+import {
+  ACL_ROLES,
+  ORG_ROLES,
+  type OrgRole,
+  WORKSPACE_ROLES,
+  type WorkspaceRole,
+} from '../../../libs/authz/policy.js';
+import { type AclChange } from '../../../libs/domain/chat/chat.commands.js';
+import { assertNever } from '../../../libs/domain/kernel/index.js';
 import { type AccessWorld } from './access-world.js';
 
 /**
@@ -10,29 +18,25 @@ import { type AccessWorld } from './access-world.js';
  */
 const GROUPS = 2;
 
+/**
+ * One step of a random history of one org, for the property tests here and
+ * the query-side oracle (test/read-side/access-oracle.test.ts, which adds
+ * the org). Numbers pick a user, group, workspace or chat of the history.
+ */
 export type Action =
-  | { kind: 'setOrgRole'; actor: number; target: number; role: (typeof ORG_ROLES)[number] }
+  | { kind: 'setOrgRole'; actor: number; target: number; role: OrgRole }
   | { kind: 'removeOrgMember'; actor: number; target: number }
   | { kind: 'settings'; actor: number; chatSharingDisabled?: boolean; workspaceSharingDisabled?: boolean }
+  | { kind: 'createGroup'; actor: number }
   | { kind: 'groupMember'; actor: number; group: number; target: number; add: boolean }
   | { kind: 'deleteGroup'; actor: number; group: number }
-  | {
-      kind: 'workspaceMember';
-      actor: number;
-      workspace: number;
-      target: number;
-      role: (typeof WORKSPACE_ROLES)[number] | null;
-    }
+  | { kind: 'createWorkspace'; actor: number }
+  /** role null removes the member. */
+  | { kind: 'workspaceMember'; actor: number; workspace: number; target: number; role: WorkspaceRole | null }
   | { kind: 'archive'; actor: number; workspace: number; archived: boolean }
+  /** `chat` is the slot of a history whose chat ids are fixed up front; the oracle's API picks its own. */
   | { kind: 'createChat'; actor: number; chat: number; workspace: number | null; parent: number | null }
-  | {
-      kind: 'share';
-      actor: number;
-      chat: number;
-      subject: 'user' | 'group';
-      target: number;
-      role: (typeof ACL_ROLES)[number] | '';
-    }
+  | { kind: 'share'; actor: number; chat: number; subject: 'user' | 'group'; target: number; role: AclChange }
   | { kind: 'deleteChat'; actor: number; chat: number };
 
 const index = fc.nat({ max: 9 });
@@ -246,6 +250,12 @@ export async function playScenario(
         return byAnyone(step.actor, (actorId) =>
           world.chat(at(chats, step.chat), { type: 'DeleteChat', actorId }),
         );
+      case 'createGroup':
+      case 'createWorkspace':
+        // Never drawn here: this history creates its groups and workspaces up front, under fixed ids.
+        return;
+      default:
+        return assertNever(step);
     }
   };
 

@@ -1,13 +1,20 @@
 import type pg from 'pg';
-import { APP_ROLE, READ_MODEL_SCHEMA, setTenant, tenantTableSql } from '../../../libs/persistence/index.js';
+import { type EventRef } from '../../../libs/event-store/index.js';
+import { eventRefFor } from '../../../libs/event-store/testing/event-refs.js';
+import { setTenant } from '../../../libs/persistence/index.js';
+import { installProjection } from '../../../libs/projection-runtime/install.js';
+import { GROUP_MEMBERS_TABLE, GROUPS_TABLE, groupsProjection } from '../../groups/index.js';
+import { ORG_MEMBERS_TABLE, organizationsProjection } from '../../organizations/index.js';
+import { USERS_TABLE, usersProjection } from '../../users/index.js';
 
 /**
- * Test support (imported by tests only): minimal stand-ins for the read
- * models other projections own and the chat and message queries join
- * (users, groups, group_members, org_members), with only the columns those queries read.
- * Rows are written directly as the owner, tenant rows with the tenant set,
- * as a projector would. Tables are created only where missing, so a test
- * that installs the real projections keeps theirs.
+ * Test support (imported by tests only): rows of the read models other
+ * projections own and the chat and message queries join (users, groups,
+ * group_members, org_members), written directly rather than projected from
+ * events. The tables are the real projections' (installed where missing,
+ * so a test that installs those projections keeps theirs); every row
+ * stands in for a made-up event of its own. Rows are written as the owner,
+ * tenant rows with the tenant set, as a projector would.
  */
 export interface StandIns {
   user(user: { id: string; email: string; displayName: string }): Promise<void>;
@@ -19,91 +26,69 @@ export interface StandIns {
   deleteGroup(orgId: string, groupId: string): Promise<void>;
 }
 
-const USERS = `${READ_MODEL_SCHEMA}.users`;
-const GROUPS = `${READ_MODEL_SCHEMA}.groups`;
-const GROUP_MEMBERS = `${READ_MODEL_SCHEMA}.group_members`;
-const ORG_MEMBERS = `${READ_MODEL_SCHEMA}.org_members`;
+/** The made-up log the stand-in rows' events come from. */
+const STAND_IN_LOG = 5;
+let events = 0;
+const nextEvent = (): EventRef => eventRefFor(++events, STAND_IN_LOG);
 
 export async function installStandIns(ownerPool: pg.Pool): Promise<StandIns> {
-  await inTransaction(ownerPool, null, async (client) => {
-    if (!(await exists(client, USERS))) {
-      await client.query(`
-        CREATE TABLE ${USERS} (
-          user_id uuid PRIMARY KEY, email text NOT NULL, display_name text NOT NULL,
-          status text NOT NULL DEFAULT 'active', registered_at timestamptz NOT NULL DEFAULT now());
-        GRANT SELECT ON ${USERS} TO ${APP_ROLE};`);
-    }
-    if (!(await exists(client, GROUPS))) {
-      await client.query(`
-        CREATE TABLE ${GROUPS} (
-          org_id uuid NOT NULL, group_id uuid PRIMARY KEY, name text NOT NULL,
-          created_position text NOT NULL DEFAULT '', created_at timestamptz NOT NULL DEFAULT now());
-        ${tenantTableSql(GROUPS)}`);
-    }
-    if (!(await exists(client, GROUP_MEMBERS))) {
-      await client.query(`
-        CREATE TABLE ${GROUP_MEMBERS} (
-          org_id uuid NOT NULL, group_id uuid NOT NULL, user_id uuid NOT NULL,
-          PRIMARY KEY (org_id, group_id, user_id));
-        ${tenantTableSql(GROUP_MEMBERS)}`);
-    }
-    if (!(await exists(client, ORG_MEMBERS))) {
-      await client.query(`
-        CREATE TABLE ${ORG_MEMBERS} (
-          org_id uuid NOT NULL, user_id uuid NOT NULL, role text NOT NULL DEFAULT 'member',
-          PRIMARY KEY (org_id, user_id));
-        ${tenantTableSql(ORG_MEMBERS)}`);
-    }
-  });
+  for (const projection of [usersProjection, groupsProjection, organizationsProjection]) {
+    await installProjection(ownerPool, projection);
+  }
 
   return {
     user: ({ id, email, displayName }) =>
       inTransaction(ownerPool, null, async (client) => {
-        await client.query(`INSERT INTO ${USERS} (user_id, email, display_name) VALUES ($1, $2, $3)`, [
-          id,
-          email,
-          displayName,
-        ]);
+        await client.query(
+          `INSERT INTO ${USERS_TABLE} (user_id, email, display_name, status, registered_at)
+           VALUES ($1, $2, $3, 'active', $4)`,
+          [id, email, displayName, nextEvent().occurredAt],
+        );
       }),
     group: (orgId, { id, name, members = [] }) =>
       inTransaction(ownerPool, orgId, async (client) => {
-        await client.query(`INSERT INTO ${GROUPS} (org_id, group_id, name) VALUES ($1, $2, $3)`, [
-          orgId,
-          id,
-          name,
-        ]);
+        const created = nextEvent();
+        await client.query(
+          `INSERT INTO ${GROUPS_TABLE} (org_id, group_id, name, created_position, created_at)
+           VALUES ($1, $2, $3, $4, $5)`,
+          [orgId, id, name, created.position, created.occurredAt],
+        );
         for (const userId of members) {
-          await client.query(`INSERT INTO ${GROUP_MEMBERS} (org_id, group_id, user_id) VALUES ($1, $2, $3)`, [
-            orgId,
-            id,
-            userId,
-          ]);
+          const joined = nextEvent();
+          const since = [joined.eventId, joined.position, joined.occurredAt];
           await client.query(
-            `INSERT INTO ${ORG_MEMBERS} (org_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-            [orgId, userId],
+            `INSERT INTO ${GROUP_MEMBERS_TABLE}
+               (org_id, group_id, user_id, since_event_id, since_position, since_occurred_at)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [orgId, id, userId, ...since],
+          );
+          await client.query(
+            `INSERT INTO ${ORG_MEMBERS_TABLE}
+               (org_id, user_id, role, added_position, since_event_id, since_position, since_occurred_at)
+             VALUES ($1, $2, 'member', $4, $3, $4, $5) ON CONFLICT DO NOTHING`,
+            [orgId, userId, ...since],
           );
         }
       }),
     removeFromOrg: (orgId, userId) =>
       inTransaction(ownerPool, orgId, async (client) => {
-        await client.query(`DELETE FROM ${ORG_MEMBERS} WHERE org_id = $1 AND user_id = $2`, [orgId, userId]);
+        await client.query(`DELETE FROM ${ORG_MEMBERS_TABLE} WHERE org_id = $1 AND user_id = $2`, [
+          orgId,
+          userId,
+        ]);
       }),
     deleteGroup: (orgId, groupId) =>
       inTransaction(ownerPool, orgId, async (client) => {
-        await client.query(`DELETE FROM ${GROUP_MEMBERS} WHERE org_id = $1 AND group_id = $2`, [
+        await client.query(`DELETE FROM ${GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
           orgId,
           groupId,
         ]);
-        await client.query(`DELETE FROM ${GROUPS} WHERE org_id = $1 AND group_id = $2`, [orgId, groupId]);
+        await client.query(`DELETE FROM ${GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
+          orgId,
+          groupId,
+        ]);
       }),
   };
-}
-
-async function exists(client: pg.ClientBase, table: string): Promise<boolean> {
-  const { rows } = await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [
-    table,
-  ]);
-  return rows[0]!.found;
 }
 
 async function inTransaction(

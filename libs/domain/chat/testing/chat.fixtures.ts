@@ -2,7 +2,8 @@ import { type AclRole } from '../../../authz/policy.js';
 import { groupDecider } from '../../group/group.decider.js';
 import { type GroupEvent } from '../../group/group.events.js';
 import { type GroupState } from '../../group/group.state.js';
-import { type DomainEvent, type EventRef, fold, type Recorded } from '../../kernel/index.js';
+import { eventRefFor } from '../../../event-store/testing/event-refs.js';
+import { type DomainEvent, fold, type Recorded } from '../../kernel/index.js';
 import { type ActiveOrganization } from '../../organization/organization.state.js';
 import { workspaceDecider } from '../../workspace/workspace.decider.js';
 import { type WorkspaceEvent } from '../../workspace/workspace.events.js';
@@ -46,16 +47,9 @@ export const messageId = 'e55a9e00-0000-4000-8000-000000000001';
 export const designers = '6a000000-0000-4000-8000-000000000001';
 export const engineers = '6a000000-0000-4000-8000-000000000002';
 
-/** Refs of events folded here; the namespace keeps them apart from the spec's `refFor` and from each other. */
-function recorded<Event extends DomainEvent>(namespace: string, events: Event[]): Array<Recorded<Event>> {
-  return events.map((event, i) => {
-    const ref: EventRef = {
-      eventId: `00000000-0000-4000-${namespace}-${(i + 1).toString(16).padStart(12, '0')}`,
-      position: `${namespace}-${i + 1}`,
-      occurredAt: new Date(Date.UTC(2025, 10, 1, 0, 0, i + 1)).toISOString(),
-    };
-    return { ...event, ref };
-  });
+/** Refs of events folded here: each stream its own made-up log, apart from the decider spec's (log 0). */
+function recorded<Event extends DomainEvent>(log: number, events: Event[]): Array<Recorded<Event>> {
+  return events.map((event, i) => ({ ...event, ref: eventRefFor(i + 1, log) }));
 }
 
 export const user = (id: string): ChatSubject => ({ kind: 'user', id });
@@ -102,11 +96,11 @@ export const messagePosted = (authorId: string, body = 'Hello', chatId = rootId)
   data: { orgId, chatId, messageId, authorId, body },
 });
 
-export const chatState = (...events: ChatEvent[]): ChatState => fold(chatDecider, recorded('a000', events));
+export const chatState = (...events: ChatEvent[]): ChatState => fold(chatDecider, recorded(1, events));
 
 /** The workspace alice created (she owns it), after `events`. */
 export const workspaceState = (...events: WorkspaceEvent[]): WorkspaceState =>
-  fold(workspaceDecider, recorded('b000', [...workspaceCreated, ...events]));
+  fold(workspaceDecider, recorded(2, [...workspaceCreated, ...events]));
 
 /** A group of the org with these members, optionally deleted since. */
 export function groupState(
@@ -122,7 +116,7 @@ export function groupState(
     })),
     ...(deleted ? [{ type: 'GroupDeleted', data: { orgId: inOrg, groupId } } as GroupEvent] : []),
   ];
-  return fold(groupDecider, recorded('c000', events));
+  return fold(groupDecider, recorded(3, events));
 }
 export const groupsOf = (...groups: GroupState[]): Record<string, GroupState> =>
   Object.fromEntries(groups.map((g) => [g.status === 'absent' ? 'absent' : g.groupId, g]));

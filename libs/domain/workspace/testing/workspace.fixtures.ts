@@ -1,5 +1,6 @@
 import { type OrgRole, type WorkspaceRole } from '../../../authz/policy.js';
-import { type EventRef, PersistentMap, PersistentSet } from '../../kernel/index.js';
+import { eventRefFor } from '../../../event-store/testing/event-refs.js';
+import { PersistentMap, PersistentSet } from '../../kernel/index.js';
 import { type ActiveOrganization } from '../../organization/organization.state.js';
 import { type WorkspaceCommand } from '../workspace.commands.js';
 import { type WorkspaceEvent } from '../workspace.events.js';
@@ -30,12 +31,8 @@ const orgRoles: Record<string, OrgRole> = {
 };
 
 /** The org as its handler would load it; `changes` overrides roles (`null` removes the member). */
-/** Org memberships come from the org's stream; their refs only need to differ from the workspace's. */
-const orgRef = (n: number): EventRef => ({
-  eventId: `00000000-0000-4000-9000-${n.toString(16).padStart(12, '0')}`,
-  position: `org-${n}`,
-  occurredAt: new Date(Date.UTC(2025, 11, 1, 0, 0, n)).toISOString(),
-});
+/** Org memberships come from the org's stream: a made-up log of its own, so their refs differ from the workspace's. */
+const ORG_LOG = 9;
 
 export function orgWith(
   changes: Record<string, OrgRole | null> = {},
@@ -49,7 +46,9 @@ export function orgWith(
     orgId: id,
     slug: 'acme',
     name: 'Acme',
-    members: PersistentMap(roles.map(([userId, role], i) => [userId, { role, since: orgRef(i + 1) }])),
+    members: PersistentMap(
+      roles.map(([userId, role], i) => [userId, { role, since: eventRefFor(i + 1, ORG_LOG) }]),
+    ),
     owners: PersistentSet(roles.flatMap(([userId, role]) => (role === 'owner' ? [userId] : []))),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled },
     settingsChangedBy: null,

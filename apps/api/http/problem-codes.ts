@@ -1,0 +1,33 @@
+import { type DomainErrorCode } from '../../../libs/domain/kernel/index.js';
+
+/**
+ * The codes the HTTP edge answers with itself (guards, pipes, interceptors,
+ * the problem filter), beside the domain's refusals
+ * (libs/domain/kernel/error-codes.ts). `REQUEST.*` is a request's shape:
+ * DTO validation, unknown fields, bad UUIDs, `?limit=`, JSON bodies, media
+ * types. Renaming one breaks clients: don't.
+ */
+export const HTTP_ERROR_CODES = [
+  'REQUEST.INVALID',
+  'REQUEST.INVALID_CONSISTENCY_TOKEN',
+  'REQUEST.MALFORMED_JSON',
+  'REQUEST.TOO_LARGE',
+  'REQUEST.UNSUPPORTED_MEDIA_TYPE',
+  'AUTH.UNAUTHORIZED',
+  'AUTH.OPERATOR_ONLY',
+  'AUTH.TOO_MANY_FAILURES',
+  'AUDIT.FORBIDDEN',
+  'IDEMPOTENCY.KEY_REUSED',
+  'IDEMPOTENCY.IN_PROGRESS',
+  'CONSISTENCY.NOT_YET',
+  'CONSISTENCY.BUSY',
+  /** Every 404, whatever was missing or invisible: one body, so existence is never confirmed. */
+  'NOT_FOUND',
+  'INTERNAL',
+] as const;
+
+/** An HttpException of Nest's we do not map otherwise keeps its status: `HTTP.405`. */
+export type HttpErrorCode = (typeof HTTP_ERROR_CODES)[number] | `HTTP.${number}`;
+
+/** Every `code` a problem+json answer can carry. */
+export type ProblemCode = DomainErrorCode | HttpErrorCode;
