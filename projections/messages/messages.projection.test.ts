@@ -103,6 +103,31 @@ describe('ChatMessagePosted', () => {
   });
 });
 
+describe('a batch of messages', () => {
+  it('stores each under its own org, in log order, when the orgs interleave in one batch', async () => {
+    const orgs = [randomUUID(), randomUUID()];
+    const chats = [randomUUID(), randomUUID()];
+    const author = randomUUID();
+    const bodies: string[][] = [[], []];
+    for (let i = 0; i < 10; i++) {
+      const k = i % 2;
+      const body = `org ${k} message ${i}`;
+      bodies[k]!.push(body);
+      const event: ChatMessagePosted = {
+        type: 'ChatMessagePosted',
+        data: { orgId: orgs[k]!, chatId: chats[k]!, messageId: randomUUID(), authorId: author, body },
+      };
+      await h.append(streams.chatMessages(orgs[k]!, chats[k]!), [event], orgs[k]!);
+    }
+    await h.project();
+
+    for (const k of [0, 1]) {
+      const page = await list(orgs[k]!, chats[k]!, 50);
+      expect(page.items.map((item) => item.body)).toEqual(bodies[k]);
+    }
+  });
+});
+
 describe('listMessages', () => {
   it('pages oldest first without skipping or repeating, and the last page has no next', async () => {
     const orgId = randomUUID();

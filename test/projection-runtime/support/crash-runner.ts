@@ -3,7 +3,11 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { upcasters } from '../../../libs/domain/upcasting/upcaster-registry.js';
 import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
-import { type ProjectedEvent, type Projection } from '../../../libs/projection-runtime/projection.js';
+import {
+  openBatch,
+  type ProjectedEvent,
+  type Projection,
+} from '../../../libs/projection-runtime/projection.js';
 import { ProjectionRunner } from '../../../libs/projection-runtime/projection-runner.js';
 import { eventLogProjection } from './event-log.projection.js';
 
@@ -38,6 +42,17 @@ function observed(projection: Projection): Projection {
     async apply(client, event) {
       await observe(event);
       await projection.apply(client, event);
+    },
+    // The runtime applies batches through `batch` (chat-access has its own): observed too.
+    batch() {
+      const batch = openBatch(projection);
+      return {
+        async apply(client, event) {
+          await observe(event);
+          await batch.apply(client, event);
+        },
+        finish: (client) => batch.finish(client),
+      };
     },
   };
 }
