@@ -49,7 +49,9 @@ export async function fullRebuild(env: BenchEnvironment, events: number): Promis
 
 async function runRebuildChild(env: BenchEnvironment, events: number): Promise<RebuildResult> {
   const progress = startProgress('rebuild', events, 'events');
-  const child = spawn(process.execPath, [REBUILD_CHILD], {
+  // BENCH_REBUILD_NODE_ARGS: node flags for the rebuild child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_REBUILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, REBUILD_CHILD], {
     env: env.childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type RecordedEvent } from '../event-store/index.js';
-import { setTenant } from '../persistence/index.js';
+import { LazyTenant } from './lazy-tenant.js';
 import { openBatch, type ProjectedEvent, type Projection } from './projection.js';
 
 /** Lifts a stored payload to the current schema version (libs/domain/upcasting). */
@@ -25,8 +25,8 @@ export function toProjectedEvent(event: RecordedEvent, upcast: Upcast): Projecte
 
 /**
  * Applies events to a projection inside the caller's open transaction, as
- * one batch (projection.ts `batch`), setting the tenant before each event
- * whose org differs from the last one. It neither begins nor commits: the
+ * one batch (projection.ts `batch`), each event's statements under its
+ * org's tenant (lazy-tenant.ts). It neither begins nor commits: the
  * caller commits rows and checkpoint together.
  */
 export async function applyEvents(
@@ -36,14 +36,11 @@ export async function applyEvents(
   upcast: Upcast,
 ): Promise<void> {
   const batch = openBatch(projection);
-  let tenant: string | null | undefined;
+  const tenant = new LazyTenant(client);
   for (const recorded of events) {
     const event = toProjectedEvent(recorded, upcast);
-    if (event.orgId !== tenant) {
-      await setTenant(client, event.orgId);
-      tenant = event.orgId;
-    }
-    await batch.apply(client, event);
+    tenant.bind(event.orgId);
+    await batch.apply(tenant.client, event);
   }
-  await batch.finish(client);
+  await batch.finish(tenant.client);
 }

@@ -10,6 +10,7 @@ import {
 import { setTenant } from '../persistence/index.js';
 import { toProjectedEvent, type Upcast } from './apply-batch.js';
 import { ApplierConnection } from './applier-connection.js';
+import { LazyTenant } from './lazy-tenant.js';
 import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
 import { openBatch, type Projection } from './projection.js';
 import {
@@ -229,7 +230,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
      * that time (at least one). Returns how many it applied.
      */
     const applyToSide = async (events: readonly RecordedEvent[], budgetMs = Infinity): Promise<number> => {
-      let tenant: string | null | undefined;
+      const tenant = new LazyTenant(side);
       const deadline = Date.now() + budgetMs;
       const batch = openBatch(projection);
       let applied = 0;
@@ -243,19 +244,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         if (applied > 0 && Date.now() > deadline) break;
         applied++;
         const event = toProjectedEvent(recorded, upcast);
-        if (event.orgId !== tenant) {
-          await setTenant(raw, event.orgId);
-          tenant = event.orgId;
-        }
+        tenant.bind(event.orgId);
         try {
-          await batch.apply(side, event);
+          await batch.apply(tenant.client, event);
         } catch (error) {
           throw refuse(recorded, error);
         }
       }
       const last = events[applied - 1]!;
       try {
-        await batch.finish(side);
+        await batch.finish(tenant.client);
       } catch (error) {
         throw refuse(last, error);
       }
