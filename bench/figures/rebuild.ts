@@ -14,6 +14,7 @@ const REBUILD_CHILD = fileURLToPath(new URL('../rebuild-child.js', import.meta.u
 interface RebuildResult {
   readonly seconds: number;
   readonly maxRssMiB: number;
+  readonly secondsToHead: Readonly<Record<string, number>>;
 }
 
 /**
@@ -41,6 +42,7 @@ export async function fullRebuild(env: BenchEnvironment, events: number): Promis
       copySeconds: copy.seconds,
       timeRatio,
       peakRssMiB: rebuild.maxRssMiB,
+      secondsToHeadByProjection: rebuild.secondsToHead,
       rows: copy.rows,
       tables: copy.tables,
     },
