@@ -7,8 +7,17 @@ export class ApplierConnection {
 
   private constructor(readonly client: pg.Client) {}
 
-  static async open(config: pg.ClientConfig, log: Logger): Promise<ApplierConnection> {
-    const client = new pg.Client(config);
+  /**
+   * With `pipeline`, statements issued without awaiting each other leave
+   * together (pg's pipeline mode): a batch's tenant and statements share
+   * round trips. Such a session cannot run a multi-statement string (DDL).
+   */
+  static async open(
+    config: pg.ClientConfig,
+    log: Logger,
+    options: { readonly pipeline?: boolean } = {},
+  ): Promise<ApplierConnection> {
+    const client = new pg.Client({ ...config, ...(options.pipeline ? { pipeline: true } : {}) });
     const connection = new ApplierConnection(client);
     // Registered before connecting: a broken connection must never be an unhandled 'error'.
     client.on('error', (error) => {

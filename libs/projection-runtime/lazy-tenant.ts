@@ -20,11 +20,16 @@ export class LazyTenant {
   private current: string | null | undefined;
 
   constructor(raw: pg.ClientBase) {
-    const query = (...args: unknown[]): unknown => {
-      const run = () => (raw.query as (...a: unknown[]) => unknown)(...args);
+    const query = (...args: unknown[]): Promise<unknown> => {
+      const run = () => (raw.query as (...a: unknown[]) => Promise<unknown>)(...args);
       if (this.current === this.wanted) return run();
       this.current = this.wanted;
-      return setTenant(raw, this.wanted).then(run);
+      // Sent back to back, never awaited in between: statements the projection issues without
+      // awaiting each other reach Postgres in the order it issued them (and on a pipelining
+      // connection, with the tenant, in one round trip).
+      const set = setTenant(raw, this.wanted);
+      const result = run();
+      return Promise.all([set, result]).then(([, value]) => value);
     };
     this.client = new Proxy(raw, {
       get(target, property, receiver) {

@@ -177,7 +177,7 @@ export class ProjectionRunner {
           await connection.close();
           connection = undefined;
         }
-        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log);
+        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log, { pipeline: true });
         if (await connection.tryLock(applierLockName(this.name))) {
           this.lastProblem = undefined;
           try {

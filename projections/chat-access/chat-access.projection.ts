@@ -67,8 +67,11 @@ const factUpdates: {
   async MemberRoleChanged(client, orgId, event) {
     if (event.data.scope === 'workspace') {
       const { workspaceId, userId, role } = event.data;
-      await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, event.ref);
-      return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+      const [, roots] = await Promise.all([
+        upsertWorkspaceMember(client, orgId, workspaceId, userId, role, event.ref),
+        rootsInWorkspace(client, orgId, workspaceId),
+      ]);
+      return { roots, users: [userId] };
     }
     return setOrgMember(client, orgId, event.data.userId, event.data.role, event.ref);
   },
@@ -92,7 +95,7 @@ const factUpdates: {
   },
   async GroupMemberAdded(client, orgId, { data: { groupId, userId }, ref }) {
     // Like the group's evolve: a deleted group takes no members.
-    await client.query(
+    const added = client.query(
       `INSERT INTO ${ACCESS_GROUP_MEMBERS_TABLE}
          (org_id, group_id, user_id, since_event_id, since_position, since_occurred_at)
        SELECT $1, $2, $3, $4, $5, $6
@@ -101,14 +104,18 @@ const factUpdates: {
          since_position = excluded.since_position, since_occurred_at = excluded.since_occurred_at`,
       [orgId, groupId, userId, ...refValues(ref)],
     );
-    return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+    const [, roots] = await Promise.all([added, rootsSharedWithGroup(client, orgId, groupId)]);
+    return { roots, users: [userId] };
   },
   async GroupMemberRemoved(client, orgId, { data: { groupId, userId } }) {
-    await client.query(
-      `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
-      [orgId, groupId, userId],
-    );
-    return { roots: await rootsSharedWithGroup(client, orgId, groupId), users: [userId] };
+    const [, roots] = await Promise.all([
+      client.query(
+        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
+        [orgId, groupId, userId],
+      ),
+      rootsSharedWithGroup(client, orgId, groupId),
+    ]);
+    return { roots, users: [userId] };
   },
   async GroupDeleted(client, orgId, { data: { groupId } }) {
     // Its ACL entries stay stored (a ChatUnshared may still name it); the loader drops them.
@@ -134,22 +141,28 @@ const factUpdates: {
     return null;
   },
   async WorkspaceMemberAdded(client, orgId, { data: { workspaceId, userId, role }, ref }) {
-    await upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref);
-    return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+    const [, roots] = await Promise.all([
+      upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref),
+      rootsInWorkspace(client, orgId, workspaceId),
+    ]);
+    return { roots, users: [userId] };
   },
   async WorkspaceMemberRemoved(client, orgId, { data: { workspaceId, userId } }) {
-    await client.query(
-      `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
-      [orgId, workspaceId, userId],
-    );
-    return { roots: await rootsInWorkspace(client, orgId, workspaceId), users: [userId] };
+    const [, roots] = await Promise.all([
+      client.query(
+        `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
+        [orgId, workspaceId, userId],
+      ),
+      rootsInWorkspace(client, orgId, workspaceId),
+    ]);
+    return { roots, users: [userId] };
   },
   WorkspaceArchived: (client, orgId, { data, ref }) => setArchivedBy(client, orgId, data.workspaceId, ref),
   WorkspaceUnarchived: (client, orgId, { data }) => setArchivedBy(client, orgId, data.workspaceId, null),
 
   ChatCreated: (client, orgId, { data, ref }) => createChat(client, orgId, data, ref),
   async ChatShared(client, orgId, { data: { chatId, subject, role }, ref }) {
-    await client.query(
+    const shared = client.query(
       `INSERT INTO ${ACCESS_ACL_TABLE} (org_id, chat_id, subject_kind, subject_id, role,
          granted_by_event_id, granted_by_position, granted_by_occurred_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -159,15 +172,19 @@ const factUpdates: {
          granted_by_occurred_at = excluded.granted_by_occurred_at`,
       [orgId, chatId, subject.kind, subject.id, role, ...refValues(ref)],
     );
-    return aclScope(client, orgId, chatId, subject);
+    const [, scope] = await Promise.all([shared, aclScope(client, orgId, chatId, subject)]);
+    return scope;
   },
   async ChatUnshared(client, orgId, { data: { chatId, subject } }) {
-    await client.query(
-      `DELETE FROM ${ACCESS_ACL_TABLE}
-       WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
-      [orgId, chatId, subject.kind, subject.id],
-    );
-    return aclScope(client, orgId, chatId, subject);
+    const [, scope] = await Promise.all([
+      client.query(
+        `DELETE FROM ${ACCESS_ACL_TABLE}
+         WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
+        [orgId, chatId, subject.kind, subject.id],
+      ),
+      aclScope(client, orgId, chatId, subject),
+    ]);
+    return scope;
   },
   async ChatDeleted(client, orgId, { data: { chatId } }) {
     // One event for the whole subtree: the chat and every chat below it.
@@ -348,19 +365,24 @@ async function aclScope(
   chatId: string,
   subject: { readonly kind: 'user' | 'group'; readonly id: string },
 ): Promise<AccessScope | null> {
-  const { rows } = await client.query<{ root_chat_id: string }>(
+  // Both statements leave at once: the members are read whether or not the chat is a known root.
+  const root = client.query<{ root_chat_id: string }>(
     `SELECT root_chat_id FROM ${ACCESS_CHATS_TABLE} WHERE org_id = $1 AND chat_id = $2`,
     [orgId, chatId],
   );
-  const root = rows[0]?.root_chat_id;
-  if (root === undefined) return null;
-  if (subject.kind === 'user') return { roots: [root], users: [subject.id] };
   // Former members were recomputed when they left; a deleted group has no members left here.
-  const members = await client.query<{ user_id: string }>(
-    `SELECT user_id FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2`,
-    [orgId, subject.id],
-  );
-  return { roots: [root], users: members.rows.map((row) => row.user_id) };
+  const members =
+    subject.kind === 'group'
+      ? client.query<{ user_id: string }>(
+          `SELECT user_id FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2`,
+          [orgId, subject.id],
+        )
+      : null;
+  const [{ rows }, groupMembers] = await Promise.all([root, members]);
+  const rootId = rows[0]?.root_chat_id;
+  if (rootId === undefined) return null;
+  const users = groupMembers ? groupMembers.rows.map((row) => row.user_id) : [subject.id];
+  return { roots: [rootId], users };
 }
 
 /**

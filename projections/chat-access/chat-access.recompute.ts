@@ -8,6 +8,7 @@ export type { AccessScope } from './chat-access.loader.js';
 /** What one recompute wrote: the write cost of the event behind it. */
 export interface RecomputeResult {
   readonly deleted: number;
+  /** Rows inserted, or updated to other permissions. */
   readonly inserted: number;
 }
 
@@ -18,9 +19,12 @@ const INSERT_CHUNK = 10_000;
  * Recomputes `chat_access` for the pairs of `scope` in `orgId` (the org the
  * transaction's tenant names): loads the facts in bulk from this projection's
  * fact tables, asks libs/authz's {@link evaluateChatAccess} about every
- * candidate pair, then replaces the scope's rows: those of the scope's chats
- * (every chat of the org for `roots: 'all'`) for the scope's users (or
- * everyone), deleted, and one row inserted per pair granted anything.
+ * candidate pair, then brings the scope's rows (those of the scope's chats,
+ * every chat of the org for `roots: 'all'`, for the scope's users or
+ * everyone) to one row per pair granted anything: it reads them first and
+ * writes only the rows that differ, since a recompute mostly confirms what
+ * is there (a batch's merged recompute, a share with a group of 500 on a
+ * tree its members could already read) and writes cost far more than reads.
  *
  * Nothing here knows a rule of DESIGN.md §5: the candidates are a superset of
  * whoever can hold anything (root owner, org owners and admins, ACL users,
@@ -46,14 +50,7 @@ export async function recomputeAccess(
 
   const facts = await loadAccessFacts(client, orgId, normalized);
   const onlyChats = normalized.chats ? new Set(normalized.chats) : null;
-  const rows: AccessRows = {
-    userIds: [],
-    chatIds: [],
-    permissions: [],
-    writeBlocked: [],
-    workspaceIds: [],
-    createdPositions: [],
-  };
+  const rows = emptyRows();
   const candidates = new Map(facts.roots.map((root) => [root.id, [...facts.candidatesOf(root)]]));
   for (const chat of facts.chats.values()) {
     if (onlyChats && !onlyChats.has(chat.id)) continue;
@@ -69,9 +66,25 @@ export async function recomputeAccess(
     }
   }
 
-  const deleted = await deleteScope(client, orgId, normalized, [...facts.chats.keys()]);
-  await insertRows(client, orgId, rows);
-  return { deleted, inserted: rows.userIds.length };
+  const stored = await readScope(client, orgId, normalized, [...facts.chats.keys()]);
+  const changed = emptyRows();
+  for (let i = 0; i < rows.userIds.length; i++) {
+    const key = `${rows.userIds[i]}/${rows.chatIds[i]}`;
+    if (stored.get(key) !== storedForm(rows, i)) {
+      changed.userIds.push(rows.userIds[i]!);
+      changed.chatIds.push(rows.chatIds[i]!);
+      changed.permissions.push(rows.permissions[i]!);
+      changed.writeBlocked.push(rows.writeBlocked[i]!);
+      changed.workspaceIds.push(rows.workspaceIds[i]!);
+      changed.createdPositions.push(rows.createdPositions[i]!);
+    }
+    stored.delete(key);
+  }
+  // What is left was stored and is granted nothing now.
+  const gone = [...stored.keys()].map((key) => key.split('/') as [string, string]);
+  await deletePairs(client, orgId, gone);
+  await upsertRows(client, orgId, changed);
+  return { deleted: gone.length, inserted: changed.userIds.length };
 }
 
 interface AccessRows {
@@ -84,17 +97,34 @@ interface AccessRows {
   createdPositions: string[];
 }
 
+function emptyRows(): AccessRows {
+  return {
+    userIds: [],
+    chatIds: [],
+    permissions: [],
+    writeBlocked: [],
+    workspaceIds: [],
+    createdPositions: [],
+  };
+}
+
+/** A row's values as {@link readScope} reads them back: to tell a changed row from a confirmed one. */
+function storedForm(rows: AccessRows, i: number): string {
+  return `${rows.permissions[i]}|${rows.writeBlocked[i]}|${rows.workspaceIds[i] ?? ''}|${rows.createdPositions[i]}`;
+}
+
 /**
- * Deletes the scope's current rows. For a list of roots, `treeChats` are all
- * the chats of their trees (loaded anyway). For `roots: 'all'` the loader may
- * have loaded fewer roots than the org has, so the delete goes by user alone.
+ * The scope's stored rows, by `user/chat`. For a list of roots, `treeChats`
+ * are all the chats of their trees (loaded anyway). For `roots: 'all'` the
+ * loader may have loaded fewer roots than the org has, so the scope goes by
+ * user alone: a stored row on a chat not loaded is granted nothing now.
  */
-async function deleteScope(
+async function readScope(
   client: pg.ClientBase,
   orgId: string,
   scope: AccessScope,
   treeChats: string[],
-): Promise<number> {
+): Promise<Map<string, string>> {
   const params: unknown[] = [orgId];
   const where = ['org_id = $1'];
   if (scope.roots !== 'all' || scope.chats) {
@@ -105,14 +135,32 @@ async function deleteScope(
     params.push(scope.users);
     where.push(`user_id = ANY($${params.length}::uuid[])`);
   }
-  const { rowCount } = await client.query(
-    `DELETE FROM ${CHAT_ACCESS_TABLE} WHERE ${where.join(' AND ')}`,
+  const { rows } = await client.query<{ key: string; row: string }>(
+    `SELECT user_id || '/' || chat_id AS key,
+            array_to_string(permissions, ',') || '|' || write_blocked || '|' ||
+              coalesce(workspace_id::text, '') || '|' || created_position AS row
+     FROM ${CHAT_ACCESS_TABLE} WHERE ${where.join(' AND ')}`,
     params,
   );
-  return rowCount ?? 0;
+  return new Map(rows.map(({ key, row }) => [key, row]));
 }
 
-async function insertRows(client: pg.ClientBase, orgId: string, rows: AccessRows): Promise<void> {
+async function deletePairs(
+  client: pg.ClientBase,
+  orgId: string,
+  pairs: ReadonlyArray<readonly [userId: string, chatId: string]>,
+): Promise<void> {
+  for (let start = 0; start < pairs.length; start += INSERT_CHUNK) {
+    const chunk = pairs.slice(start, start + INSERT_CHUNK);
+    await client.query(
+      `DELETE FROM ${CHAT_ACCESS_TABLE} a USING unnest($2::uuid[], $3::uuid[]) AS gone(user_id, chat_id)
+       WHERE a.org_id = $1 AND a.user_id = gone.user_id AND a.chat_id = gone.chat_id`,
+      [orgId, chunk.map(([userId]) => userId), chunk.map(([, chatId]) => chatId)],
+    );
+  }
+}
+
+async function upsertRows(client: pg.ClientBase, orgId: string, rows: AccessRows): Promise<void> {
   for (let start = 0; start < rows.userIds.length; start += INSERT_CHUNK) {
     const slice = <T>(values: T[]) => values.slice(start, start + INSERT_CHUNK);
     await client.query(
@@ -121,7 +169,10 @@ async function insertRows(client: pg.ClientBase, orgId: string, rows: AccessRows
        SELECT $1, user_id, chat_id, string_to_array(permissions, ','), write_blocked, workspace_id,
               created_position
        FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::boolean[], $6::uuid[], $7::text[])
-         AS t(user_id, chat_id, permissions, write_blocked, workspace_id, created_position)`,
+         AS t(user_id, chat_id, permissions, write_blocked, workspace_id, created_position)
+       ON CONFLICT (org_id, user_id, chat_id) DO UPDATE SET permissions = excluded.permissions,
+         write_blocked = excluded.write_blocked, workspace_id = excluded.workspace_id,
+         created_position = excluded.created_position`,
       [
         orgId,
         slice(rows.userIds),
