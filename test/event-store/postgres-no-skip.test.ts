@@ -11,11 +11,14 @@ import { newEvents } from './event-fixtures.js';
  * DESIGN.md §7: "No subscriber may skip an event: the Postgres event store
  * must handle appends whose transactions commit out of position order."
  *
- * Eight writers append 10,000 events while a subscriber reads from the start.
+ * Eight writers append 10,000 events while subscribers read from the start.
  * Every fourth append runs in a transaction held open for a while, so later
- * transactions commit before earlier ones. The subscriber must see every
- * event exactly once, in position order.
+ * transactions commit before earlier ones. Each subscriber must see every
+ * event exactly once, in position order. There are three of them on one
+ * store, as a projector process runs several, so the pages they share
+ * (log-page-cache.ts) are under the same test.
  */
+const SUBSCRIBERS = 3;
 const WRITERS = 8;
 const EVENTS_PER_WRITER = 1250;
 const TOTAL = WRITERS * EVENTS_PER_WRITER;
@@ -42,15 +45,17 @@ describe('Postgres event store under out-of-order commits', () => {
     // Positions in the order their transactions committed, as the writers saw it.
     const commitOrder: Position[] = [];
 
-    const subscription = store.subscribeToAll();
-    const delivered: { eventId: string; position: Position }[] = [];
-    const subscriber = (async () => {
+    const cacheBefore = store.pageCacheStats();
+    const subscriptions = Array.from({ length: SUBSCRIBERS }, () => store.subscribeToAll());
+    const deliveries = subscriptions.map(() => [] as { eventId: string; position: Position }[]);
+    const subscribers = subscriptions.map(async (subscription, i) => {
+      const delivered = deliveries[i]!;
       for await (const message of subscription) {
         if (message.kind !== 'event') continue;
         delivered.push({ eventId: message.event.metadata.eventId, position: message.event.position });
         if (delivered.length >= TOTAL) break;
       }
-    })();
+    });
 
     const writer = async (w: number) => {
       let remaining = EVENTS_PER_WRITER;
@@ -101,11 +106,11 @@ describe('Postgres event store under out-of-order commits', () => {
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     const giveUp = new AbortController();
     const timeout = sleep(30_000, undefined, { signal: giveUp.signal }).then(() => {
-      throw new Error(`subscriber saw ${delivered.length} of ${TOTAL} events`);
+      throw new Error(`subscribers saw ${deliveries.map((d) => d.length).join(', ')} of ${TOTAL} events`);
     });
     timeout.catch(() => undefined);
-    await Promise.race([subscriber, timeout]).finally(() => giveUp.abort());
-    await subscription.close();
+    await Promise.race([Promise.all(subscribers), timeout]).finally(() => giveUp.abort());
+    await Promise.all(subscriptions.map((subscription) => subscription.close()));
 
     // The scenario really happened: some transactions committed after a later position had committed.
     let outOfOrderCommits = 0;
@@ -117,14 +122,22 @@ describe('Postgres event store under out-of-order commits', () => {
     expect(outOfOrderCommits).toBeGreaterThan(50);
 
     expect(written.size).toBe(TOTAL);
-    expect(delivered).toHaveLength(TOTAL);
-    expect(new Set(delivered.map((d) => d.eventId)).size).toBe(TOTAL);
-    expect(delivered.every((d) => written.has(d.eventId))).toBe(true);
-    for (let i = 1; i < delivered.length; i++) {
-      if (comparePositions(delivered[i - 1]!.position, delivered[i]!.position) >= 0) {
-        throw new Error(`delivery ${i} is not after delivery ${i - 1}`);
+    for (const delivered of deliveries) {
+      expect(delivered).toHaveLength(TOTAL);
+      expect(new Set(delivered.map((d) => d.eventId)).size).toBe(TOTAL);
+      expect(delivered.every((d) => written.has(d.eventId))).toBe(true);
+      for (let i = 1; i < delivered.length; i++) {
+        if (comparePositions(delivered[i - 1]!.position, delivered[i]!.position) >= 0) {
+          throw new Error(`delivery ${i} is not after delivery ${i - 1}`);
+        }
       }
     }
+    // The subscribers shared their pages: Postgres got fewer queries than they got pages.
+    const cache = store.pageCacheStats();
+    const pages = cache.pages - cacheBefore.pages;
+    const reads = cache.databaseReads - cacheBefore.databaseReads;
+    process.stderr.write(`${SUBSCRIBERS} subscribers: ${pages} pages, ${reads} queries\n`);
+    expect(reads).toBeLessThan(pages * 0.75);
   });
 
   it('reads pages only as the consumer asks for them (backpressure)', async () => {

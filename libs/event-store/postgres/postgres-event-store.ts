@@ -11,6 +11,7 @@ import {
 } from '../event-store.port.js';
 import { WrongExpectedVersion } from '../errors.js';
 import { decodePosition, encodePosition, START, type Position } from '../position.js';
+import { LogPageCache } from './log-page-cache.js';
 import { NotifySignal } from './notify-signal.js';
 import { type LogPage, type PageReader, PostgresSubscription } from './postgres-subscription.js';
 import { EVENT_STORE_NOTIFY_CHANNEL, WRONG_EXPECTED_VERSION_SQLSTATE } from './schema.js';
@@ -48,6 +49,8 @@ const SAFE = `transaction_id < ${SNAPSHOT_XMIN}`;
 export class PostgresEventStore implements EventStore, PageReader {
   private readonly batchSize: number;
   private readonly signal: NotifySignal;
+  /** Pages of the whole log, shared by this process's readers (log-page-cache.ts). */
+  private readonly pages: LogPageCache;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -56,6 +59,12 @@ export class PostgresEventStore implements EventStore, PageReader {
     this.batchSize = options.batchSize ?? 500;
     // The pool's own connection settings also serve the LISTEN connection.
     this.signal = new NotifySignal(pool.options, EVENT_STORE_NOTIFY_CHANNEL, options.pollIntervalMs ?? 1000);
+    this.pages = new LogPageCache((after, limit) => this.readPageFromDatabase(after, limit));
+  }
+
+  /** Pages of the whole log answered, and the queries Postgres got for them (log-page-cache.ts). */
+  pageCacheStats(): { readonly pages: number; readonly databaseReads: number } {
+    return this.pages.stats();
   }
 
   async append(
@@ -131,7 +140,16 @@ export class PostgresEventStore implements EventStore, PageReader {
    * wait behind an open transaction, so it should look again soon rather
    * than sleep until the next poll.
    */
-  async readPage(after: Position, limit: number, streamPrefix?: string): Promise<LogPage> {
+  readPage(after: Position, limit: number, streamPrefix?: string): Promise<LogPage> {
+    if (streamPrefix === undefined) return this.pages.readPage(after, limit);
+    return this.readPageFromDatabase(after, limit, streamPrefix);
+  }
+
+  private async readPageFromDatabase(
+    after: Position,
+    limit: number,
+    streamPrefix?: string,
+  ): Promise<LogPage> {
     const { high, low } = decodePosition(after);
     const params: unknown[] = [high.toString(), low.toString(), limit];
     let prefixFilter = '';
