@@ -306,7 +306,11 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       }
     }
 
-    // 3. The switch.
+    // 3. The switch, with fresh planner statistics: tables that grew from nothing have none,
+    // and the queries would meet them with plans for empty tables.
+    await raw.query(
+      `ANALYZE ${projection.tables.map((table) => `${schema}.${splitTableName(table).table}`).join(', ')}`,
+    );
     report('switching');
     const switchOnce = () =>
       inTransaction(raw, async () => {

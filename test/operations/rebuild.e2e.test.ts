@@ -216,6 +216,13 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
     expect(tenantTables.length).toBe(
       PROJECTIONS.filter((p) => p.name !== 'users').reduce((sum, p) => sum + p.tables.length, 0),
     );
+    // Switched in with planner statistics: every table was analyzed before the switch.
+    const { rows: unanalyzed } = await superuser.query(
+      `SELECT schemaname || '.' || relname AS name FROM pg_stat_user_tables
+        WHERE schemaname || '.' || relname = ANY($1) AND last_analyze IS NULL`,
+      [PROJECTIONS.flatMap((p) => p.tables)],
+    );
+    expect(unanalyzed).toEqual([]);
     const list = await app.request('GET', `/v1/orgs/${orgId}/chats?limit=200`, { token: bob.token });
     expect(list.body.items).toHaveLength(CHATS);
   }, 120_000);

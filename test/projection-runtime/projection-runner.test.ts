@@ -83,6 +83,29 @@ describe('a projection runner', () => {
     expect(batches.at(-1)!.lastPosition).toBe(live.at(-1)!.position);
   });
 
+  it('gives its tables planner statistics after a long catch-up, and not after a short one', async () => {
+    await world.append(newOrg(), 30);
+    const lastAnalyzed = async (table: string) =>
+      (
+        await world.database.ownerPool.query<{ analyzed: Date | null }>(
+          `SELECT last_analyze AS analyzed FROM pg_stat_user_tables
+            WHERE schemaname || '.' || relname = $1`,
+          [table],
+        )
+      ).rows[0]?.analyzed ?? null;
+    const long = eventLogProjection({ name: 'long_catch_up' });
+    const short = eventLogProjection({ name: 'short_catch_up' });
+    const events = (await world.log()).length;
+    const runners = [
+      world.runner(long, { analyzeAfterCatchUpEvents: events }),
+      world.runner(short, { analyzeAfterCatchUpEvents: events + 1 }),
+    ];
+    for (const runner of runners) runner.start();
+    await waitFor('both runners to go live', () => runners.every((r) => r.state().state === 'live'));
+    await waitFor('the long catch-up to analyze', async () => (await lastAnalyzed(long.table)) !== null);
+    expect(await lastAnalyzed(short.table)).toBeNull();
+  });
+
   it('retries a batch that fails for a while and ends live with nothing applied twice', async () => {
     const org = newOrg();
     const events = await world.append(org, 10);
