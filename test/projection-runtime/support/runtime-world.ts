@@ -3,9 +3,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { pino } from 'pino';
 import { upcasters } from '../../../libs/domain/upcasting/upcaster-registry.js';
-import { type NewEvent, type Position, type RecordedEvent } from '../../../libs/event-store/index.js';
+import {
+  type EventStore,
+  type NewEvent,
+  type Position,
+  type RecordedEvent,
+} from '../../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../../libs/event-store/postgres/postgres-event-store.js';
-import { type Database, openDatabase, runMigrations } from '../../../libs/persistence/index.js';
+import { type Database } from '../../../libs/persistence/index.js';
+import { startRuntime } from '../../../libs/runtime/index.js';
 import { type Checkpoint, readCheckpoint } from '../../../libs/projection-runtime/checkpoint.js';
 import {
   ProjectionRunner,
@@ -22,7 +28,7 @@ export interface RuntimeWorld {
   /** Superuser URL of the test database. */
   readonly url: string;
   readonly database: Database;
-  readonly eventStore: PostgresEventStore;
+  readonly eventStore: EventStore;
   /** Appends `count` events of one org in one transaction; returns them as recorded. */
   append(
     orgId: string,
@@ -45,13 +51,13 @@ export interface RuntimeWorld {
 
 export async function openRuntimeWorld(): Promise<RuntimeWorld> {
   const testDatabase: TestDatabase = await createTestDatabase();
-  const database = await openDatabase(
+  // Started as the service starts (libs/runtime): Postgres, migrations, the Postgres event store.
+  const runtime = await startRuntime(
     { databaseUrl: testDatabase.url, appDbPassword: 'app-password-for-tests', dataDir: '/nonexistent' },
     silentLogger,
-    { poolSize: 6 },
+    { poolSize: 6, postgresEventStore: { pollIntervalMs: 200 } },
   );
-  await runMigrations(database.ownerPool, database.owner);
-  const eventStore = new PostgresEventStore(database.ownerPool, { pollIntervalMs: 200 });
+  const { database, eventStore } = runtime;
   const runners: ProjectionRunner[] = [];
   const others: Array<{ ownerPool: pg.Pool; eventStore: PostgresEventStore }> = [];
   let stream = 0;
@@ -115,8 +121,7 @@ export async function openRuntimeWorld(): Promise<RuntimeWorld> {
         await other.eventStore.close();
         await other.ownerPool.end();
       }
-      await eventStore.close();
-      await database.close();
+      await runtime.close();
       await testDatabase.drop();
     },
   };
