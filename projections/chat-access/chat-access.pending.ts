@@ -6,6 +6,8 @@ import { recomputeAccess } from './chat-access.recompute.js';
 export interface PendingOptions {
   /** Root scopes of one org recomputed one by one, at most (default {@link SEPARATE_ROOT_SCOPES_AT_MOST}). */
   readonly separateRootScopesAtMost?: number;
+  /** Scopes of more stored rows than this replace their rows instead of diffing them (recompute's default). */
+  readonly diffAtMost?: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export class PendingRecomputes {
   private readonly byOrg = new Map<string, OrgPending>();
   private readonly separateAtMost: number;
 
-  constructor(options: PendingOptions = {}) {
+  constructor(private readonly options: PendingOptions = {}) {
     this.separateAtMost = options.separateRootScopesAtMost ?? SEPARATE_ROOT_SCOPES_AT_MOST;
   }
 
@@ -66,7 +68,9 @@ export class PendingRecomputes {
     for (const [orgId, pending] of this.byOrg) {
       await setTenant(client, orgId);
       for (const scope of recomputesOf(pending, this.separateAtMost))
-        await recomputeAccess(client, orgId, scope);
+        await recomputeAccess(client, orgId, scope, {
+          ...(this.options.diffAtMost === undefined ? {} : { diffAtMost: this.options.diffAtMost }),
+        });
     }
     this.byOrg.clear();
   }

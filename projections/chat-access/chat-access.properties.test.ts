@@ -24,12 +24,12 @@ const RUNS = Number(process.env.CHAT_ACCESS_RUNS ?? 100);
 const WHOLE_HISTORY_RUNS = Math.ceil(RUNS / 2);
 
 let harness: ProjectionHarness;
-/** Every root scope of a batch merged into one recompute, however few. */
+/** Every root scope of a batch merged into one recompute, however few, and every recompute replacing its rows. */
 let merging: ProjectionHarness;
 beforeAll(async () => {
   harness = await startProjectionHarness([chatAccessProjection]);
   merging = await startProjectionHarness([
-    { ...chatAccessProjection, batch: () => chatAccessBatch({ separateRootScopesAtMost: 0 }) },
+    { ...chatAccessProjection, batch: () => chatAccessBatch({ separateRootScopesAtMost: 0, diffAtMost: 0 }) },
   ]);
 });
 afterAll(async () => {
@@ -101,11 +101,13 @@ describe('chat-access against libs/authz on the deciders’ states', () => {
 });
 
 describe('chat-access projecting a whole history as one batch', () => {
-  it(`agrees at the end of ${WHOLE_HISTORY_RUNS} random histories, its recomputes one by one or merged`, async () => {
+  it(`agrees at the end of ${WHOLE_HISTORY_RUNS} random histories, its recomputes one by one and diffed, or merged and replacing`, async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (input) => {
         await runScenario(harness, input, false);
         await runScenario(merging, input, false);
+        // Batch by batch too, so that replacing meets rows stored by earlier batches.
+        await runScenario(merging, input, true);
       }),
       { numRuns: WHOLE_HISTORY_RUNS },
     );
