@@ -15,6 +15,7 @@ import { ApplierConnection } from './applier-connection.js';
 import { installProjection } from './install.js';
 import { rebuildProjection, RebuildRefused, switchLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
+import { ANALYZE_AFTER_CATCH_UP_EVENTS, analyzeTables } from './statistics.js';
 import { SubscriptionBatches } from './subscription-batches.js';
 
 /**
@@ -284,7 +285,7 @@ export class ProjectionRunner {
           this.setState('live');
           const analyzeAfter = this.options.analyzeAfterCatchUpEvents ?? ANALYZE_AFTER_CATCH_UP_EVENTS;
           if (caughtUpEvents >= analyzeAfter)
-            await analyzeTables(connection.client, this.projection, this.log);
+            await analyzeTables(connection.client, this.projection.tables, this.log);
         }
       }
     } finally {
@@ -483,28 +484,6 @@ export class ProjectionRunner {
 
   private connectionConfig(): pg.ClientConfig {
     return { ...this.options.ownerPool.options, application_name: `tenantry-projection:${this.name}` };
-  }
-}
-
-/**
- * A catch-up of this many events or more (a first build, a long outage)
- * ends with ANALYZE of the projection's tables: until autovacuum gets to
- * tables that grew that fast, the planner believes them nearly empty, and
- * picks plans for a few rows (the first page of a user's chats read every
- * chat of the org and sorted them: 13 ms instead of a fraction of one).
- */
-const ANALYZE_AFTER_CATCH_UP_EVENTS = 10_000;
-
-/** Fresh planner statistics for the projection's tables; a failure is logged, never fatal. */
-export async function analyzeTables(
-  client: pg.ClientBase,
-  projection: Projection,
-  log: Logger,
-): Promise<void> {
-  try {
-    await client.query(`ANALYZE ${projection.tables.join(', ')}`);
-  } catch (error) {
-    log.warn({ err: error }, 'ANALYZE of the projection tables failed');
   }
 }
 

@@ -13,6 +13,7 @@ import { ApplierConnection } from './applier-connection.js';
 import { LazyTenant } from './lazy-tenant.js';
 import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
 import { openBatch, type Projection } from './projection.js';
+import { analyzeTables } from './statistics.js';
 import {
   buildSchemaName,
   redirectedClient,
@@ -308,9 +309,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
 
     // 3. The switch, with fresh planner statistics: tables that grew from nothing have none,
     // and the queries would meet them with plans for empty tables.
-    await raw.query(
-      `ANALYZE ${projection.tables.map((table) => `${schema}.${splitTableName(table).table}`).join(', ')}`,
-    );
+    const sideTables = projection.tables.map((table) => `${schema}.${splitTableName(table).table}`);
+    await analyzeTables(raw, sideTables, log);
     report('switching');
     const switchOnce = () =>
       inTransaction(raw, async () => {
