@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick | --smoke]`: every figure of
+ * `npm run bench [-- --quick | --smoke] [--only B7,B10]`: every figure of
  * ../shared/BENCHMARKS.md, each beside its baseline measured in the same
  * run, on a generated multi-tenant history. Writes bench/results/latest.json
  * and a table on stdout. See bench/README.md.
@@ -39,8 +39,22 @@ const options = new Command()
   .option('--smoke', 'the smallest run: proves every figure is still produced (CI)')
   .option('--seed <n>', 'seed of the generated history', (v) => Number.parseInt(v, 10))
   .option('--out <file>', 'where to write the results', RESULTS)
+  .option(
+    '--only <ids>',
+    'measure only these figures, comma-separated (B7,B10): a full-size check of a few figures without the 30-minute B3',
+    (value) => value.split(',').map((id) => id.trim().toUpperCase()),
+  )
   .parse()
-  .opts<{ quick?: boolean; smoke?: boolean; seed?: number; out: string }>();
+  .opts<{ quick?: boolean; smoke?: boolean; seed?: number; out: string; only?: string[] }>();
+
+const unknownFigures = (options.only ?? []).filter((id) => !EXPECTED_FIGURES.includes(id));
+if (unknownFigures.length > 0) {
+  process.stderr.write(
+    `bench: no figure ${unknownFigures.join(', ')} (figures: ${EXPECTED_FIGURES.join(', ')})\n`,
+  );
+  process.exit(2);
+}
+const measured = options.only ?? EXPECTED_FIGURES;
 
 const size: RunSize = options.smoke ? 'smoke' : options.quick ? 'quick' : 'full';
 const sizes = { ...SIZES[size], ...(options.seed === undefined ? {} : { seed: options.seed }) };
@@ -59,9 +73,11 @@ const failures: { id: string; error: string }[] = [];
  * non-zero at the end (see EXPECTED_FIGURES).
  */
 async function measure<F extends (...args: never[]) => Promise<Figure>>(
+  id: string,
   subject: F,
   run: (f: F) => Promise<Figure>,
 ): Promise<void> {
+  if (!measured.includes(id)) return;
   try {
     figures.push(await run(subject));
   } catch (error) {
@@ -86,7 +102,7 @@ try {
   );
 
   phase('B3: full rebuild (child process) and its COPY baseline');
-  await measure(fullRebuild, (f) => f(env, manifest.events));
+  await measure('B3', fullRebuild, (f) => f(env, manifest.events));
 
   phase('starting the service in this process (API + projector)');
   await installProjections(env.runtime.database.ownerPool);
@@ -106,26 +122,26 @@ try {
     const http = { env, manifest, baseUrl, seconds };
 
     phase('B4, B5, B7: reads');
-    await measure(authorizationCheck, (f) => f(readSide));
-    await measure(firstPageOfChats, (f) => f(readSide));
-    await measure(accessAtInstant, (f) => f(readSide, head, size === 'full' ? 3 : 5));
+    await measure('B4', authorizationCheck, (f) => f(readSide));
+    await measure('B5', firstPageOfChats, (f) => f(readSide));
+    await measure('B7', accessAtInstant, (f) => f(readSide, head, size === 'full' ? 3 : 5));
     phase('B8: HTTP reads under 64 connections');
-    await measure(chatReadThroughput, (f) => f(http));
+    await measure('B8', chatReadThroughput, (f) => f(http));
     phase('B6: freshness at 1,000 commands/s');
-    await measure(freshness, (f) => f(http));
+    await measure('B6', freshness, (f) => f(http));
     await waitForProjections(env.runtime.database.ownerPool);
     // Each load phase starts with the projector idle, so one phase's
     // catch-up work never lands in the next phase's figures.
     phase('B9, B10: command cost');
-    await measure(postToLongChat, (f) => f(writeSide));
-    await measure(commandCostByTenantSize, (f) => f(writeSide));
+    await measure('B9', postToLongChat, (f) => f(writeSide));
+    await measure('B10', commandCostByTenantSize, (f) => f(writeSide));
     await waitForProjections(env.runtime.database.ownerPool);
     phase('B1: command throughput; B2: appends beside Emmett');
-    await measure(commandThroughput, (f) => f(writeSide));
+    await measure('B1', commandThroughput, (f) => f(writeSide));
     await waitForProjections(env.runtime.database.ownerPool);
-    await measure(appendThroughput, (f) => f(writeSide));
+    await measure('B2', appendThroughput, (f) => f(writeSide));
     phase('B11: concurrent commands on one org');
-    await measure(concurrentCommandsOnOneOrg, (f) => f(writeSide));
+    await measure('B11', concurrentCommandsOnOneOrg, (f) => f(writeSide));
   } finally {
     await app.close();
     await projector.stop();
@@ -142,14 +158,13 @@ try {
       history: { events: manifest.events, streams: manifest.streams, ...manifest.counts, generationSeconds },
       totalSeconds: (performance.now() - runStarted) / 1000,
       failures,
+      ...(options.only ? { only: options.only } : {}),
     },
     figures,
   );
   // CI runs --smoke to keep the harness alive: it checks that every figure
   // was produced, never what the figures are (speed is judged here, not in tests).
-  const missing = EXPECTED_FIGURES.filter(
-    (id) => !figures.some((f) => f.id === id && Number.isFinite(f.value)),
-  );
+  const missing = measured.filter((id) => !figures.some((f) => f.id === id && Number.isFinite(f.value)));
   if (missing.length > 0) {
     process.stderr.write(`bench: no figure produced for ${missing.join(', ')}\n`);
     process.exitCode = 1;

@@ -19,9 +19,11 @@ export function printTable(figures: readonly Figure[]): void {
     f.ratio === null ? '—' : `${number(f.ratio)} ×`,
     f.goal,
     f.met ? 'met' : 'MISSED',
-    f.eventLoop ? `${number(f.eventLoop.p99Ms, 1)} / ${number(f.eventLoop.maxMs, 1)} ms` : '',
+    f.eventLoop
+      ? `${number(f.eventLoop.p99Ms, 1)} / ${number(f.eventLoop.maxMs, 1)} ms (gc ${number(f.eventLoop.gcMaxMs, 1)})`
+      : '',
   ]);
-  const header = ['id', 'value', 'baseline', 'ratio', 'goal', '', 'event loop p99 / max'];
+  const header = ['id', 'value', 'baseline', 'ratio', 'goal', '', 'blocked p99 / max (longest gc)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n`);
