@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
 import { evaluateChatAccess } from '../../libs/authz/evaluate.js';
 import { type AccessScope, loadAccessFacts } from './chat-access.loader.js';
@@ -11,6 +12,15 @@ export interface RecomputeResult {
   /** Rows inserted, or updated to other permissions. */
   readonly inserted: number;
 }
+
+/**
+ * Pairs evaluated between two yields to the event loop. An org-wide
+ * recompute of a large org evaluates millions of pairs; the projector
+ * shares its process with the API (`npm start`), so without yielding one
+ * such batch would stall every request for seconds. At a few microseconds
+ * per pair this holds the loop for about 10 ms at a time.
+ */
+const EVALUATIONS_PER_YIELD = 2_000;
 
 /** Rows per INSERT: bounds the size of one statement's arrays on an org-wide recompute. */
 const INSERT_CHUNK = 10_000;
@@ -62,9 +72,11 @@ export async function recomputeAccess(
   const onlyChats = normalized.chats ? new Set(normalized.chats) : null;
   const rows = emptyRows();
   const candidates = new Map(facts.roots.map((root) => [root.id, [...facts.candidatesOf(root)]]));
+  let evaluated = 0;
   for (const chat of facts.chats.values()) {
     if (onlyChats && !onlyChats.has(chat.id)) continue;
     for (const userId of candidates.get(chat.rootId) ?? []) {
+      if (++evaluated % EVALUATIONS_PER_YIELD === 0) await yieldToEventLoop();
       const decision = evaluateChatAccess(facts.factsFor(userId, chat));
       if (decision.permissions.length === 0) continue;
       rows.userIds.push(userId);
