@@ -91,7 +91,17 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
       if (attempt >= maxAttempts) {
         throw refuse.conflict(CONCURRENT_MODIFICATION, `${request.streamName} kept changing; try again`);
       }
-      await sleep(Math.random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+      await sleep(retryDelayMs(attempt));
     }
   }
+}
+
+/**
+ * How long to wait before retry number `attempt` (1, 2, …): full jitter, a
+ * uniformly random time up to a cap that doubles per attempt (5, 10, 20 …
+ * 200 ms). Random, so that processes that collided once spread out instead
+ * of colliding again in step; capped, so that a command never waits long.
+ */
+export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
+  return random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
 }
