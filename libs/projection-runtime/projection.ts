@@ -71,10 +71,37 @@ export interface Projection {
    * once per event (a recompute over the union of what the batch touched,
    * one multi-row INSERT): a fresh {@link ProjectionBatch} for each batch.
    * Absent, the runtime calls `apply` per event. Either way the rows after a
-   * batch must be those that applying its events one by one would leave.
+   * batch must be those that applying its events one by one would leave,
+   * except in a build's `building` mode (below).
    */
-  batch?(): ProjectionBatch;
+  batch?(mode?: BatchMode): ProjectionBatch;
+  /**
+   * Bulk mode, for a projection with work it can leave to the end of a
+   * build from position 0 (chat-access: access computed once per org from
+   * facts that have caught up, instead of recomputed for every batch that
+   * touched it). A rebuild (rebuild.ts) then runs its pages with
+   * `batch('building')`, which may leave that work undone, and once the
+   * build has caught up with the log calls `completeBuild` once per tenant
+   * it applied events of, before applying what came since live
+   * (`batch('live')`) and switching. Its rows are then those of a
+   * projection applied event by event.
+   *
+   * The tenant is set on `client` and a transaction is open. `commit`
+   * commits what was written so far and opens the next transaction under
+   * the same tenant: long transactions hold back what the Postgres event
+   * store shows live subscribers, so a large tenant's work commits in
+   * steps. It must be safe to run again from the start (a killed rebuild
+   * resumes by calling it again).
+   */
+  completeBuild?(client: pg.ClientBase, tenant: string, commit: () => Promise<void>): Promise<void>;
 }
+
+/**
+ * `live`: every batch leaves the rows final (the runner, and the pages a
+ * rebuild applies once it has caught up). `building`: a build's catch-up,
+ * to be completed by `completeBuild`.
+ */
+export type BatchMode = 'live' | 'building';
 
 /**
  * One batch's work: `apply` for each event, in log order, then `finish`
@@ -88,9 +115,9 @@ export interface ProjectionBatch {
 }
 
 /** The projection's batch, or one that applies event by event. */
-export function openBatch(projection: Projection): ProjectionBatch {
+export function openBatch(projection: Projection, mode: BatchMode = 'live'): ProjectionBatch {
   return (
-    projection.batch?.() ?? {
+    projection.batch?.(mode) ?? {
       apply: (client, event) => projection.apply(client, event),
       finish: async () => undefined,
     }

@@ -12,7 +12,8 @@ import { toProjectedEvent, type Upcast } from './apply-batch.js';
 import { ApplierConnection } from './applier-connection.js';
 import { LazyTenant } from './lazy-tenant.js';
 import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
-import { openBatch, type Projection } from './projection.js';
+import { completeBuild } from './complete-build.js';
+import { type BatchMode, openBatch, type Projection } from './projection.js';
 import { analyzeTables } from './statistics.js';
 import {
   buildSchemaName,
@@ -72,7 +73,8 @@ export class RebuildRefused extends Error {
 
 export interface RebuildProgress {
   readonly name: string;
-  readonly phase: 'building' | 'switching' | 'done';
+  /** `completing`: a bulk build's per-tenant end (Projection.completeBuild). */
+  readonly phase: 'building' | 'completing' | 'switching' | 'done';
   /** The last event applied to the side tables. */
   readonly position: Position;
   /** The log's head when the rebuild (re)started; it moves on while the rebuild runs. */
@@ -166,12 +168,22 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     { ...options.ownerPool.options, application_name: `tenantry-rebuild:${name}` },
     log,
   );
+  let pagesConnection: ApplierConnection | undefined;
   try {
     if (!(await connection.tryLock(buildLockName(name)))) {
       throw new RebuildRefused('PROJECTION.REBUILD_RUNNING', `a rebuild of ${name} is already running`);
     }
     const raw = connection.client;
     const side = redirectedClient(raw, rewrite);
+    // The build's pages go through a pipelined session of their own, so a page's statements
+    // leave together instead of taking a round trip each; `raw` keeps the build lock, the DDL
+    // (several statements in one string, which a pipelined session cannot run) and the switch.
+    pagesConnection = await ApplierConnection.open(
+      { ...options.ownerPool.options, application_name: `tenantry-rebuild-pages:${name}` },
+      log,
+      { pipeline: true },
+    );
+    const pages = { raw: pagesConnection.client, side: redirectedClient(pagesConnection.client, rewrite) };
 
     if (orgId) {
       const live = await readCheckpoint(raw, name);
@@ -230,10 +242,16 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
      * caller's transaction: all of them, or with `budgetMs` as many as fit in
      * that time (at least one). Returns how many it applied.
      */
-    const applyToSide = async (events: readonly RecordedEvent[], budgetMs = Infinity): Promise<number> => {
-      const tenant = new LazyTenant(side);
+    const applyToSide = async (
+      session: { readonly raw: pg.ClientBase; readonly side: pg.ClientBase },
+      events: readonly RecordedEvent[],
+      budgetMs = Infinity,
+      mode: BatchMode = 'live',
+    ): Promise<number> => {
+      const tenant = new LazyTenant(session.side);
       const deadline = Date.now() + budgetMs;
-      const batch = openBatch(projection);
+      const batch = openBatch(projection, mode);
+      const tenants = new Set<string>();
       let applied = 0;
       const refuse = (recorded: RecordedEvent, error: unknown) =>
         new RebuildRefused(
@@ -246,6 +264,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         applied++;
         const event = toProjectedEvent(recorded, upcast);
         tenant.bind(event.orgId);
+        if (event.orgId !== null) tenants.add(event.orgId);
         try {
           await batch.apply(tenant.client, event);
         } catch (error) {
@@ -258,10 +277,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       } catch (error) {
         throw refuse(last, error);
       }
-      await raw.query(
+      await session.raw.query(
         `UPDATE projection.builds SET position = $2, events_applied = events_applied + $3,
-                last_event_recorded_at = $4, updated_at = now() WHERE name = $1`,
-        [name, last.position, applied, last.recordedAt],
+                last_event_recorded_at = $4, updated_at = now(),
+                tenants = ARRAY(SELECT DISTINCT t FROM unnest(tenants || $5::uuid[]) AS t)
+         WHERE name = $1`,
+        [name, last.position, applied, last.recordedAt, [...tenants]],
       );
       position = last.position;
       eventsApplied += applied;
@@ -284,28 +305,43 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       return page;
     };
 
-    // 2. Catch up in the side tables, page by page, each page committed with the build's position.
+    /** Applies the log to the side tables, page by page, each page committed with the build's position. */
+    const catchUp = async (mode: BatchMode) => {
+      for (;;) {
+        if (options.signal?.aborted) {
+          throw new RebuildRefused(
+            'PROJECTION.REBUILD_INTERRUPTED',
+            `rebuild of ${name} stopped at ${position}: run it again to resume`,
+          );
+        }
+        // One tenant's rows never get ahead of the live checkpoint: the live runner applies what follows.
+        const limit = orgId ? (await readCheckpoint(raw, name))?.position : undefined;
+        const page = await nextPage(limit);
+        if (page.length === 0) return;
+        // Short transactions: while one is open, the Postgres event store shows
+        // subscribers (the live runners) no newer event, so a long one delays
+        // every consistency token the API waits for.
+        for (let rest = page; rest.length > 0;) {
+          const applied = await inTransaction(pages.raw, () =>
+            applyToSide(pages, rest, PAGE_TRANSACTION_BUDGET_MS, mode),
+          );
+          rest = rest.slice(applied);
+          report('building');
+        }
+      }
+    };
+
+    // 2. Catch up in the side tables. In bulk mode (a projection with
+    // completeBuild) the pages leave work for the end, done once per tenant;
+    // what the log gained meanwhile is then applied live. A resumed build
+    // starts over in bulk mode from its position and completes again.
     report('building');
-    for (;;) {
-      if (options.signal?.aborted) {
-        throw new RebuildRefused(
-          'PROJECTION.REBUILD_INTERRUPTED',
-          `rebuild of ${name} stopped at ${position}: run it again to resume`,
-        );
-      }
-      // One tenant's rows never get ahead of the live checkpoint: the live runner applies what follows.
-      const limit = orgId ? (await readCheckpoint(raw, name))?.position : undefined;
-      const page = await nextPage(limit);
-      if (page.length === 0) break;
-      // Short transactions: while one is open, the Postgres event store shows
-      // subscribers (the live runners) no newer event, so a long one delays
-      // every consistency token the API waits for.
-      for (let rest = page; rest.length > 0;) {
-        const applied = await inTransaction(raw, () => applyToSide(rest, PAGE_TRANSACTION_BUDGET_MS));
-        rest = rest.slice(applied);
-        report('building');
-      }
+    if (projection.completeBuild) {
+      await catchUp('building');
+      report('completing');
+      await completeBuild({ projection, raw, side, log });
     }
+    await catchUp('live');
 
     // 3. The switch, with fresh planner statistics: tables that grew from nothing have none,
     // and the queries would meet them with plans for empty tables.
@@ -320,7 +356,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         for (;;) {
           const page = await nextPage(livePosition);
           if (page.length === 0) break;
-          await applyToSide(page);
+          await applyToSide({ raw, side }, page);
         }
         if (orgId) {
           await setTenant(raw, orgId);
@@ -412,6 +448,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       seconds,
     };
   } finally {
+    await pagesConnection?.close();
     await connection.close();
   }
 }

@@ -23,14 +23,18 @@ export async function setArchivedBy(
   orgId: string,
   workspaceId: string,
   ref: EventRef | null,
-): Promise<AccessScope> {
-  await client.query(
-    `UPDATE ${ACCESS_WORKSPACES_TABLE}
-     SET archived_by_event_id = $3, archived_by_position = $4, archived_by_occurred_at = $5
-     WHERE org_id = $1 AND workspace_id = $2`,
-    [orgId, workspaceId, ...(ref ? refValues(ref) : [null, null, null])],
-  );
-  return { roots: await rootsInWorkspace(client, orgId, workspaceId) };
+  scoped: boolean,
+): Promise<AccessScope | null> {
+  const [, roots] = await Promise.all([
+    client.query(
+      `UPDATE ${ACCESS_WORKSPACES_TABLE}
+       SET archived_by_event_id = $3, archived_by_position = $4, archived_by_occurred_at = $5
+       WHERE org_id = $1 AND workspace_id = $2`,
+      [orgId, workspaceId, ...(ref ? refValues(ref) : [null, null, null])],
+    ),
+    scoped ? rootsInWorkspace(client, orgId, workspaceId) : null,
+  ]);
+  return roots && { roots };
 }
 
 /** Added, re-added or given another role: their stored group and workspace memberships count again. */
@@ -83,26 +87,27 @@ export async function createChat(
   ref: EventRef,
 ): Promise<AccessScope> {
   const { chatId, rootChatId, parentChatId, ownerId, workspaceId } = data;
-  let ancestorIds: string[] = [];
-  if (parentChatId !== null) {
-    const { rows } = await client.query<{ ancestor_ids: string[] }>(
-      `SELECT ancestor_ids || chat_id AS ancestor_ids FROM ${ACCESS_CHATS_TABLE}
-       WHERE org_id = $1 AND chat_id = $2`,
-      [orgId, parentChatId],
-    );
-    const parent = rows[0];
-    // The chat decider checked the parent on the event store: a parent missing here is a gap in
-    // this projection's facts, and guessing the tree could grant through the wrong root.
-    if (!parent) throw new Error(`chat-access: the parent ${parentChatId} of chat ${chatId} is unknown`);
-    ancestorIds = parent.ancestor_ids;
-  }
-  await client.query(
-    `INSERT INTO ${ACCESS_CHATS_TABLE} (org_id, chat_id, root_chat_id, parent_chat_id, ancestor_ids,
-       owner_id, workspace_id, created_event_id, created_position, created_occurred_at, deleted)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)
-     ON CONFLICT (org_id, chat_id) DO NOTHING`,
-    [orgId, chatId, rootChatId, parentChatId, ancestorIds, ownerId, workspaceId, ...refValues(ref)],
+  // One statement, the parent's ancestors read in it: a bulk batch issues the next event's
+  // writes before this one's answer is back (chat-access.build.ts).
+  const { rows } = await client.query<{ parent_known: boolean }>(
+    `WITH parent AS (
+       SELECT ancestor_ids || chat_id AS ancestor_ids FROM ${ACCESS_CHATS_TABLE}
+       WHERE org_id = $1 AND chat_id = $4
+     ), inserted AS (
+       INSERT INTO ${ACCESS_CHATS_TABLE} (org_id, chat_id, root_chat_id, parent_chat_id, ancestor_ids,
+         owner_id, workspace_id, created_event_id, created_position, created_occurred_at, deleted)
+       SELECT $1, $2, $3, $4, coalesce(p.ancestor_ids, '{}'), $5, $6, $7, $8, $9, false
+       FROM (SELECT 1) one LEFT JOIN parent p ON true
+       WHERE $4::uuid IS NULL OR p.ancestor_ids IS NOT NULL
+       ON CONFLICT (org_id, chat_id) DO NOTHING
+     )
+     SELECT $4::uuid IS NULL OR EXISTS (SELECT 1 FROM parent) AS parent_known`,
+    [orgId, chatId, rootChatId, parentChatId, ownerId, workspaceId, ...refValues(ref)],
   );
+  // The chat decider checked the parent on the event store: a parent missing here is a gap in
+  // this projection's facts, and guessing the tree could grant through the wrong root.
+  if (!rows[0]!.parent_known)
+    throw new Error(`chat-access: the parent ${parentChatId} of chat ${chatId} is unknown`);
   return parentChatId === null ? { roots: [chatId] } : { roots: [rootChatId], chats: [chatId] };
 }
 
@@ -142,6 +147,7 @@ export async function changeSettings(
   client: pg.ClientBase,
   orgId: string,
   settings: { chatSharingDisabled: boolean; workspaceSharingDisabled: boolean },
+  scoped: boolean,
 ): Promise<AccessScope | null> {
   const { rows } = await client.query<{ chat_changed: boolean; workspace_changed: boolean }>(
     `WITH previous AS (
@@ -159,7 +165,7 @@ export async function changeSettings(
     [orgId, settings.chatSharingDisabled, settings.workspaceSharingDisabled],
   );
   const { chat_changed: chatChanged, workspace_changed: workspaceChanged } = rows[0]!;
-  if (!chatChanged && !workspaceChanged) return null;
+  if (!scoped || (!chatChanged && !workspaceChanged)) return null;
   const roots = await client.query<{ chat_id: string }>(
     `SELECT r.chat_id FROM ${ACCESS_CHATS_TABLE} r
      WHERE r.org_id = $1 AND r.parent_chat_id IS NULL AND (

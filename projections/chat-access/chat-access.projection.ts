@@ -18,6 +18,7 @@ import {
   setOrgMember,
   upsertWorkspaceMember,
 } from './chat-access.facts.js';
+import { completeOrgAccess } from './chat-access.build.js';
 import { type AccessScope } from './chat-access.loader.js';
 import { type PendingOptions, PendingRecomputes } from './chat-access.pending.js';
 import {
@@ -37,12 +38,21 @@ type EventOf<Type extends TenantryEventType> = Recorded<Extract<TenantryEvent, {
 
 /**
  * Writes one event into the fact tables, mirroring the deciders' `evolve`,
- * and returns the pairs whose access it can change (null: none).
+ * and returns the pairs whose access it can change (null: none). Unless
+ * `scoped`, it only writes and answers null: a build's bulk mode computes
+ * access at its end (chat-access.build.ts).
+ *
+ * Every write is issued before the first `await`: a bulk batch does not
+ * wait for one event's writes before the next event's, so the session
+ * runs them in the order the events came only if each update hands its
+ * statements over at once (chat-access.build.ts; the property test of
+ * bulk mode fails when one does not).
  */
 type FactUpdate<Type extends TenantryEventType> = (
   client: pg.ClientBase,
   orgId: string,
   event: EventOf<Type>,
+  scoped: boolean,
 ) => Promise<AccessScope | null>;
 
 /** Said of an event type that changes no fact of access: set aside on purpose, not forgotten. */
@@ -73,14 +83,14 @@ const factUpdates: {
     );
     return null;
   },
-  async MemberRoleChanged(client, orgId, event) {
+  async MemberRoleChanged(client, orgId, event, scoped) {
     if (event.data.scope === 'workspace') {
       const { workspaceId, userId, role } = event.data;
       const [, roots] = await Promise.all([
         upsertWorkspaceMember(client, orgId, workspaceId, userId, role, event.ref),
-        rootsInWorkspace(client, orgId, workspaceId),
+        scoped ? rootsInWorkspace(client, orgId, workspaceId) : null,
       ]);
-      return { roots, users: [userId] };
+      return roots && { roots, users: [userId] };
     }
     return setOrgMember(client, orgId, event.data.userId, event.data.role, event.ref);
   },
@@ -93,7 +103,8 @@ const factUpdates: {
     ]);
     return { roots: 'all', users: [userId] };
   },
-  OrgSettingsChanged: (client, orgId, { data }) => changeSettings(client, orgId, data.settings),
+  OrgSettingsChanged: (client, orgId, { data }, scoped) =>
+    changeSettings(client, orgId, data.settings, scoped),
 
   async GroupCreated(client, orgId, { data: { groupId } }) {
     await client.query(
@@ -102,7 +113,7 @@ const factUpdates: {
     );
     return null;
   },
-  async GroupMemberAdded(client, orgId, { data: { groupId, userId }, ref }) {
+  async GroupMemberAdded(client, orgId, { data: { groupId, userId }, ref }, scoped) {
     // Like the group's evolve: a deleted group takes no members.
     const added = client.query(
       `INSERT INTO ${ACCESS_GROUP_MEMBERS_TABLE}
@@ -113,33 +124,36 @@ const factUpdates: {
          since_position = excluded.since_position, since_occurred_at = excluded.since_occurred_at`,
       [orgId, groupId, userId, ...refValues(ref)],
     );
-    const [, roots] = await Promise.all([added, rootsSharedWithGroup(client, orgId, groupId)]);
-    return { roots, users: [userId] };
+    const [, roots] = await Promise.all([
+      added,
+      scoped ? rootsSharedWithGroup(client, orgId, groupId) : null,
+    ]);
+    return roots && { roots, users: [userId] };
   },
-  async GroupMemberRemoved(client, orgId, { data: { groupId, userId } }) {
+  async GroupMemberRemoved(client, orgId, { data: { groupId, userId } }, scoped) {
     const [, roots] = await Promise.all([
       client.query(
         `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 AND user_id = $3`,
         [orgId, groupId, userId],
       ),
-      rootsSharedWithGroup(client, orgId, groupId),
+      scoped ? rootsSharedWithGroup(client, orgId, groupId) : null,
     ]);
-    return { roots, users: [userId] };
+    return roots && { roots, users: [userId] };
   },
-  async GroupDeleted(client, orgId, { data: { groupId } }) {
+  async GroupDeleted(client, orgId, { data: { groupId } }, scoped) {
     // Its ACL entries stay stored (a ChatUnshared may still name it); the loader drops them.
-    await client.query(`DELETE FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
-      orgId,
-      groupId,
+    const [, members, roots] = await Promise.all([
+      client.query(`DELETE FROM ${ACCESS_GROUPS_TABLE} WHERE org_id = $1 AND group_id = $2`, [
+        orgId,
+        groupId,
+      ]),
+      client.query<{ user_id: string }>(
+        `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 RETURNING user_id`,
+        [orgId, groupId],
+      ),
+      scoped ? rootsSharedWithGroup(client, orgId, groupId) : null,
     ]);
-    const { rows } = await client.query<{ user_id: string }>(
-      `DELETE FROM ${ACCESS_GROUP_MEMBERS_TABLE} WHERE org_id = $1 AND group_id = $2 RETURNING user_id`,
-      [orgId, groupId],
-    );
-    return {
-      roots: await rootsSharedWithGroup(client, orgId, groupId),
-      users: rows.map((row) => row.user_id),
-    };
+    return roots && { roots, users: members.rows.map((row) => row.user_id) };
   },
 
   async WorkspaceCreated(client, orgId, { data: { workspaceId } }) {
@@ -149,28 +163,30 @@ const factUpdates: {
     );
     return null;
   },
-  async WorkspaceMemberAdded(client, orgId, { data: { workspaceId, userId, role }, ref }) {
+  async WorkspaceMemberAdded(client, orgId, { data: { workspaceId, userId, role }, ref }, scoped) {
     const [, roots] = await Promise.all([
       upsertWorkspaceMember(client, orgId, workspaceId, userId, role, ref),
-      rootsInWorkspace(client, orgId, workspaceId),
+      scoped ? rootsInWorkspace(client, orgId, workspaceId) : null,
     ]);
-    return { roots, users: [userId] };
+    return roots && { roots, users: [userId] };
   },
-  async WorkspaceMemberRemoved(client, orgId, { data: { workspaceId, userId } }) {
+  async WorkspaceMemberRemoved(client, orgId, { data: { workspaceId, userId } }, scoped) {
     const [, roots] = await Promise.all([
       client.query(
         `DELETE FROM ${ACCESS_WORKSPACE_MEMBERS_TABLE} WHERE org_id = $1 AND workspace_id = $2 AND user_id = $3`,
         [orgId, workspaceId, userId],
       ),
-      rootsInWorkspace(client, orgId, workspaceId),
+      scoped ? rootsInWorkspace(client, orgId, workspaceId) : null,
     ]);
-    return { roots, users: [userId] };
+    return roots && { roots, users: [userId] };
   },
-  WorkspaceArchived: (client, orgId, { data, ref }) => setArchivedBy(client, orgId, data.workspaceId, ref),
-  WorkspaceUnarchived: (client, orgId, { data }) => setArchivedBy(client, orgId, data.workspaceId, null),
+  WorkspaceArchived: (client, orgId, { data, ref }, scoped) =>
+    setArchivedBy(client, orgId, data.workspaceId, ref, scoped),
+  WorkspaceUnarchived: (client, orgId, { data }, scoped) =>
+    setArchivedBy(client, orgId, data.workspaceId, null, scoped),
 
   ChatCreated: (client, orgId, { data, ref }) => createChat(client, orgId, data, ref),
-  async ChatShared(client, orgId, { data: { chatId, subject, role }, ref }) {
+  async ChatShared(client, orgId, { data: { chatId, subject, role }, ref }, scoped) {
     const shared = client.query(
       `INSERT INTO ${ACCESS_ACL_TABLE} (org_id, chat_id, subject_kind, subject_id, role,
          granted_by_event_id, granted_by_position, granted_by_occurred_at)
@@ -181,17 +197,17 @@ const factUpdates: {
          granted_by_occurred_at = excluded.granted_by_occurred_at`,
       [orgId, chatId, subject.kind, subject.id, role, ...refValues(ref)],
     );
-    const [, scope] = await Promise.all([shared, aclScope(client, orgId, chatId, subject)]);
+    const [, scope] = await Promise.all([shared, scoped ? aclScope(client, orgId, chatId, subject) : null]);
     return scope;
   },
-  async ChatUnshared(client, orgId, { data: { chatId, subject } }) {
+  async ChatUnshared(client, orgId, { data: { chatId, subject } }, scoped) {
     const [, scope] = await Promise.all([
       client.query(
         `DELETE FROM ${ACCESS_ACL_TABLE}
          WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`,
         [orgId, chatId, subject.kind, subject.id],
       ),
-      aclScope(client, orgId, chatId, subject),
+      scoped ? aclScope(client, orgId, chatId, subject) : null,
     ]);
     return scope;
   },
@@ -221,22 +237,25 @@ function isTenantryEventType(type: string): type is TenantryEventType {
 
 /**
  * Writes the event into the fact tables and returns the pairs to recompute
- * (null: none). Exported for the tests.
+ * (null: none; always null unless `scoped`). Exported for the tests.
  */
 export async function updateFacts(
   client: pg.ClientBase,
   orgId: string,
   event: ProjectedEvent,
+  scoped = true,
 ): Promise<AccessScope | null> {
   // A type of no domain (an event some other writer put in the log) changes no fact.
   if (!isTenantryEventType(event.type)) return null;
   const update = factUpdates[event.type];
   if (update === NO_BEARING_ON_ACCESS) return null;
-  return (update as FactUpdate<TenantryEventType>)(
+  const scope = await (update as FactUpdate<TenantryEventType>)(
     client,
     orgId,
     event as ProjectedEvent & EventOf<TenantryEventType>,
+    scoped,
   );
+  return scoped ? scope : null;
 }
 
 /**
@@ -260,7 +279,8 @@ export const chatAccessProjection: Projection = {
     await batch.apply(client, event);
     await batch.finish(client);
   },
-  batch: () => chatAccessBatch(),
+  batch: (mode) => (mode === 'building' ? buildingBatch() : chatAccessBatch()),
+  completeBuild: completeOrgAccess,
 };
 
 /** Facts per event, recomputes once per batch; `options` for the tests (chat-access.pending.ts). */
@@ -273,5 +293,39 @@ export function chatAccessBatch(options?: PendingOptions): ProjectionBatch {
       if (scope) pending.add(event.orgId, scope);
     },
     finish: (client) => pending.flush(client),
+  };
+}
+
+/**
+ * A build's batch in bulk mode (chat-access.build.ts): facts only, no
+ * recompute. It does not wait for one event's writes before issuing the
+ * next event's: every fact update hands its statements over before its
+ * first `await` ({@link FactUpdate}), so the session runs them in the order
+ * of the events, and on a pipelined connection they leave together. The
+ * first write that fails fails the batch, named by its event.
+ */
+export function buildingBatch(): ProjectionBatch {
+  const writes: Promise<unknown>[] = [];
+  let failure: { readonly event: ProjectedEvent; readonly error: unknown } | undefined;
+  return {
+    async apply(client, event) {
+      if (event.orgId === null) return;
+      const written = updateFacts(client, event.orgId, event, false);
+      // Handled at once: a write failing before `finish` must not be an unhandled rejection.
+      written.catch((error: unknown) => {
+        failure ??= { event, error };
+      });
+      writes.push(written);
+    },
+    async finish() {
+      await Promise.allSettled(writes);
+      if (failure) {
+        const { event, error } = failure;
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new Error(
+          `chat-access: ${event.type} at ${event.ref.position} (${event.ref.eventId}): ${reason}`,
+        );
+      }
+    },
   };
 }

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { type ProjectionHarness, startProjectionHarness } from '../../test/support/projection-harness.js';
-import { chatAccessBatch, chatAccessProjection } from './chat-access.projection.js';
+import { setTenant } from '../../libs/persistence/index.js';
+import { type ProjectionBatch } from '../../libs/projection-runtime/projection.js';
+import { completeOrgAccess } from './chat-access.build.js';
+import { buildingBatch, chatAccessBatch, chatAccessProjection } from './chat-access.projection.js';
 import { AccessWorld, appendLog } from './testing/access-world.js';
 import { readAccessRows } from './testing/access-scenario.js';
 import { playScenario, scenario, type Scenario, type ScenarioIds } from './testing/random-history.js';
@@ -18,7 +21,9 @@ import { playScenario, scenario, type Scenario, type ScenarioIds } from './testi
  * The same histories are also projected whole, as one batch, checked at the
  * end: the recomputes a batch defers to its end (chat-access.pending.ts)
  * must leave what recomputing after each event leaves, whether they run
- * one by one or merged into one.
+ * one by one or merged into one. And in bulk mode (chat-access.build.ts),
+ * as a rebuild runs it: facts only, every write issued without waiting for
+ * the one before, then access computed once for the org.
  */
 const RUNS = Number(process.env.CHAT_ACCESS_RUNS ?? 100);
 const WHOLE_HISTORY_RUNS = Math.ceil(RUNS / 2);
@@ -26,16 +31,39 @@ const WHOLE_HISTORY_RUNS = Math.ceil(RUNS / 2);
 let harness: ProjectionHarness;
 /** Every root scope of a batch merged into one recompute, however few, and every recompute replacing its rows. */
 let merging: ProjectionHarness;
+/** Bulk mode: each batch a build's batch, completed for its orgs at once. */
+let bulk: ProjectionHarness;
 beforeAll(async () => {
   harness = await startProjectionHarness([chatAccessProjection]);
   merging = await startProjectionHarness([
     { ...chatAccessProjection, batch: () => chatAccessBatch({ separateRootScopesAtMost: 0, diffAtMost: 0 }) },
   ]);
+  bulk = await startProjectionHarness([{ ...chatAccessProjection, batch: () => completedBuildingBatch() }]);
 });
 afterAll(async () => {
   await harness?.close();
   await merging?.close();
+  await bulk?.close();
 });
+
+/** A building batch and its completion for every org it saw, in one transaction: a rebuild in small. */
+function completedBuildingBatch(): ProjectionBatch {
+  const building = buildingBatch();
+  const orgs = new Set<string>();
+  return {
+    async apply(client, event) {
+      if (event.orgId !== null) orgs.add(event.orgId);
+      await building.apply(client, event);
+    },
+    async finish(client) {
+      await building.finish(client);
+      for (const orgId of orgs) {
+        await setTenant(client, orgId);
+        await completeOrgAccess(client, orgId, async () => undefined);
+      }
+    },
+  };
+}
 
 /** How often each event type reached the log over all runs: the generator must reach them all. */
 const seen = new Map<string, number>();
@@ -101,13 +129,15 @@ describe('chat-access against libs/authz on the deciders’ states', () => {
 });
 
 describe('chat-access projecting a whole history as one batch', () => {
-  it(`agrees at the end of ${WHOLE_HISTORY_RUNS} random histories, its recomputes one by one and diffed, or merged and replacing`, async () => {
+  it(`agrees at the end of ${WHOLE_HISTORY_RUNS} random histories, its recomputes one by one and diffed, or merged and replacing, and in bulk mode`, async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (input) => {
         await runScenario(harness, input, false);
         await runScenario(merging, input, false);
         // Batch by batch too, so that replacing meets rows stored by earlier batches.
         await runScenario(merging, input, true);
+        await runScenario(bulk, input, false);
+        await runScenario(bulk, input, true);
       }),
       { numRuns: WHOLE_HISTORY_RUNS },
     );

@@ -20,7 +20,7 @@ export interface RecomputeResult {
  * such batch would stall every request for seconds. At a few microseconds
  * per pair this holds the loop for about 10 ms at a time.
  */
-const EVALUATIONS_PER_YIELD = 2_000;
+export const EVALUATIONS_PER_YIELD = 2_000;
 
 /** Rows per INSERT: bounds the size of one statement's arrays on an org-wide recompute. */
 const INSERT_CHUNK = 10_000;
@@ -116,7 +116,7 @@ export async function recomputeAccess(
   return { deleted: gone.length, inserted: changed.userIds.length };
 }
 
-interface AccessRows {
+export interface AccessRows {
   userIds: string[];
   chatIds: string[];
   /** Comma-joined: unnest cannot yield arrays of arrays. */
@@ -126,7 +126,7 @@ interface AccessRows {
   createdPositions: string[];
 }
 
-function emptyRows(): AccessRows {
+export function emptyRows(): AccessRows {
   return {
     userIds: [],
     chatIds: [],
@@ -213,7 +213,7 @@ async function deletePairs(
   }
 }
 
-async function upsertRows(client: pg.ClientBase, orgId: string, rows: AccessRows): Promise<void> {
+export async function upsertRows(client: pg.ClientBase, orgId: string, rows: AccessRows): Promise<void> {
   for (let start = 0; start < rows.userIds.length; start += INSERT_CHUNK) {
     const slice = <T>(values: T[]) => values.slice(start, start + INSERT_CHUNK);
     await client.query(
