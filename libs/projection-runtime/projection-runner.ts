@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { type EventStore, type Position, type RecordedEvent } from '../event-store/index.js';
+import { type EventStore, type Position, type RecordedEvent, START } from '../event-store/index.js';
 import { applyEvents, type Upcast } from './apply-batch.js';
 import {
   type CheckpointState,
@@ -173,7 +173,10 @@ export class ProjectionRunner {
       try {
         if (!this.installed) {
           const outcome = await installProjection(this.options.ownerPool, this.projection);
-          if (outcome === 'needs-build') await this.rebuildBeside();
+          if (outcome === 'needs-build')
+            await this.rebuildBeside('tables without a checkpoint of this version');
+          else if (await this.buildsInBulk())
+            await this.rebuildBeside('nothing applied yet, over a log that is not empty: built in bulk mode');
           this.installed = true;
         }
         if (connection?.lost) {
@@ -429,16 +432,27 @@ export class ProjectionRunner {
   }
 
   /**
-   * The tables exist without a checkpoint row, or at an older version
-   * (operators delete rows; a deploy bumps a version): rebuild beside them,
-   * while they keep serving, and switch in (rebuild.ts). Another process
-   * already rebuilding it is a problem of the loop: this runner waits.
+   * A projection with a bulk mode (Projection.completeBuild) that has
+   * applied nothing yet, over a log that already holds events (a new
+   * projection, a new database over an old log): built through a rebuild,
+   * whose pages leave work to the end, rather than caught up live batch by
+   * batch. Whoever installed it, this process or another.
    */
-  private async rebuildBeside(): Promise<void> {
-    this.log.warn(
-      { version: this.projection.version },
-      'projection has tables but no checkpoint of this version: rebuilding it beside them',
-    );
+  private async buildsInBulk(): Promise<boolean> {
+    if (this.projection.completeBuild === undefined) return false;
+    const checkpoint = await readCheckpoint(this.options.ownerPool, this.name);
+    return checkpoint?.position === START && (await this.options.eventStore.headPosition()) !== START;
+  }
+
+  /**
+   * The tables exist without a checkpoint row, or at an older version
+   * (operators delete rows; a deploy bumps a version), or were just created
+   * for a projection built in bulk: rebuild beside them, while they keep
+   * serving, and switch in (rebuild.ts). Another process already rebuilding
+   * it is a problem of the loop: this runner waits.
+   */
+  private async rebuildBeside(why: string): Promise<void> {
+    this.log.warn({ version: this.projection.version, why }, 'rebuilding the projection beside its tables');
     try {
       const result = await rebuildProjection({
         projection: this.projection,
