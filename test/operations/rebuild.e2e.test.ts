@@ -86,8 +86,11 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
 
   const status = async (): Promise<Map<string, ProjectionStatus>> => {
     const run = capture(true);
-    expect(await projectionsStatus(runtime(), run.io)).toBe(EXIT.ok);
+    const code = await projectionsStatus(runtime(), run.io);
     const document = JSON.parse(run.out()) as { projections: ProjectionStatus[] };
+    // 3 when a projection has failed, else 0: whatever the state, the status is printed.
+    const failed = document.projections.some((p) => p.state === 'failed');
+    expect(code).toBe(failed ? EXIT.projectionFailed : EXIT.ok);
     return new Map(document.projections.map((p) => [p.name, p]));
   };
 
@@ -155,6 +158,10 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
 
   it('rebuild all, from another process, while a client reads and writes: zero errors, never an empty or partial answer, tokens monotonic', async () => {
     const before = await status();
+    // A healthy status exits 0, from the command line as from the function.
+    const healthy = await cli('--json', 'projections', 'status');
+    expect({ code: healthy.code, stderr: healthy.stderr }).toEqual({ code: EXIT.ok, stderr: '' });
+    expect(JSON.parse(healthy.stdout).projections).toHaveLength(PROJECTIONS.length);
     const rebuild = cli('--json', 'projections', 'rebuild', 'all');
     const reader = readInALoop(rebuild);
     // A writer too: each post's token must be honoured by the read that follows, across the switch.
@@ -366,6 +373,18 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
         return s.state === 'failed' ? s : undefined;
       });
       expect(failed.failedEventType).toBe('ChatMessagePosted');
+      // status says so in its exit code (3), still printing the status: one JSON document with --json.
+      const failing = await cli('--json', 'projections', 'status');
+      expect({ code: failing.code, stderr: failing.stderr }).toEqual({ code: 3, stderr: '' });
+      const failingDocument = JSON.parse(failing.stdout) as { projections: ProjectionStatus[] };
+      expect(failingDocument.projections.find((p) => p.name === 'messages')).toMatchObject({
+        state: 'failed',
+        failedPosition: failed.failedPosition,
+      });
+      const failingHuman = await cli('projections', 'status');
+      expect(failingHuman.code).toBe(3);
+      expect(failingHuman.stdout).toContain(`last error: `);
+      expect(failingHuman.stdout).toMatch(/^messages .* failed/m);
 
       // The checkpoint's own position is a real position, but not the failed one.
       const wrong = await cli(
@@ -404,8 +423,9 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
           actor: 'jest',
         }),
       ]);
+      // Healthy again (every projection live): exit 0.
       const human = await cli('projections', 'status');
-      expect(human.code).toBe(0);
+      expect(human.code).toBe(EXIT.ok);
       expect(human.stdout).toContain(`skipped ChatMessagePosted at ${failed.failedPosition} by jest`);
 
       // Retry: fail again, remove the cause, retry: the event is applied, not skipped.
