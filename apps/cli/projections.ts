@@ -103,7 +103,8 @@ function describe(s: ProjectionStatus): string {
   if (s.rebuild) {
     lines.push(
       `  rebuild ${s.rebuild.running ? 'running' : 'stopped (run rebuild again to resume)'}: v${s.rebuild.version}` +
-        `${s.rebuild.orgId ? ` org ${s.rebuild.orgId}` : ''} at ${s.rebuild.position}, ${s.rebuild.eventsApplied} events`,
+        `${s.rebuild.orgId ? ` org ${s.rebuild.orgId}` : ''} at ${s.rebuild.position}, ${s.rebuild.eventsApplied}` +
+        `${s.rebuild.eventsTotal === null ? '' : ` of ${s.rebuild.eventsTotal}`} events`,
     );
   }
   return lines.join('\n');
@@ -187,7 +188,7 @@ export async function projectionsRebuild(
  * callers read the summary.
  */
 function progressReporter(io: OpsIo, name: string) {
-  // No callback at all with --json: the rebuild then skips counting the log for a total.
+  // No callback at all with --json (the rebuild still records its total when the store counts cheaply).
   if (io.json) return { update: undefined, stop: () => undefined };
   if (io.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(

@@ -15,7 +15,11 @@ import {
   projectionsRetry,
 } from '../../apps/cli/projections.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
-import { type ProjectionStatus, rebuildProjection } from '../../libs/projection-runtime/index.js';
+import {
+  type Projection,
+  type ProjectionStatus,
+  rebuildProjection,
+} from '../../libs/projection-runtime/index.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { type ApiAnswer, type E2eApp, OPERATOR_TOKEN, startE2eApp } from '../e2e/support/e2e-app.js';
 import { buildForChildren, killChildren, spawnChild } from '../support/child-processes.js';
@@ -263,6 +267,8 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
       Number(new RegExp(`^${name}\\{projection="chat-access"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(gauge('tenantry_projection_rebuild_events_applied')).toBe(halfway.rebuild!.eventsApplied);
     expect(gauge('tenantry_projection_rebuild_running')).toBe(0);
+    expect(halfway.rebuild!.eventsTotal).toBeGreaterThan(halfway.rebuild!.eventsApplied);
+    expect(gauge('tenantry_projection_rebuild_events_total')).toBe(halfway.rebuild!.eventsTotal);
 
     const rerun = capture(true);
     expect(await projectionsRebuild(runtime(), 'chat-access', { batchSize: 5 }, rerun.io)).toBe(EXIT.ok);
@@ -274,6 +280,65 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
     expect(after.body.items.map((c: { id: string }) => c.id).sort()).toEqual(
       list.body.items.map((c: { id: string }) => c.id).sort(),
     );
+  }, 60_000);
+
+  it('/metrics while a rebuild runs: running 1, the events applied so far, and the total it builds towards', async () => {
+    const chats = PROJECTIONS.find((p) => p.name === 'chats')!;
+    // Held inside its third page (pages of 5): the two before are committed, so 10 events applied.
+    let applying = 0;
+    let reached!: () => void;
+    const halfway = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held: Projection = {
+      ...chats,
+      async apply(client, event) {
+        if (++applying === 11) {
+          reached();
+          await released;
+        }
+        return chats.apply(client, event);
+      },
+    };
+    const head = await app.eventStore.headPosition();
+    const log = (await app.allEvents()).filter((e) => e.position <= head);
+    const rebuilding = rebuildProjection({
+      projection: held,
+      eventStore: app.eventStore,
+      ownerPool: app.database.ownerPool,
+      upcast: (event) => upcasters.upcast(event),
+      logger: pino({ level: 'silent' }),
+      batchSize: 5,
+    });
+    const gauges = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 600)); // past the metrics' status snapshot
+      const metrics = String((await app.request('GET', '/metrics')).body);
+      const gauge = (name: string) =>
+        Number(new RegExp(`^${name}\\{projection="chats"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      return {
+        running: gauge('tenantry_projection_rebuild_running'),
+        applied: gauge('tenantry_projection_rebuild_events_applied'),
+        total: gauge('tenantry_projection_rebuild_events_total'),
+      };
+    };
+    try {
+      await Promise.race([halfway, rebuilding.then(() => Promise.reject(new Error('not held half-way')))]);
+      const during = (await status()).get('chats')!.rebuild!;
+      expect(during).toMatchObject({
+        running: true,
+        eventsApplied: 10,
+        targetPosition: head,
+        eventsTotal: log.length,
+      });
+      expect(await gauges()).toEqual({ running: 1, applied: 10, total: log.length });
+      const human = await cli('projections', 'status');
+      expect(human.stdout).toContain(`rebuild running: v1 at ${during.position}, 10 of ${log.length} events`);
+    } finally {
+      release();
+    }
+    expect(await rebuilding).toMatchObject({ name: 'chats', eventsApplied: expect.any(Number) });
+    expect((await status()).get('chats')!.rebuild).toBeNull();
+    expect(await gauges()).toEqual({ running: 0, applied: 0, total: 0 });
   }, 60_000);
 
   it('a rebuild killed with SIGKILL half-way: the live tables keep serving, status shows it stopped, and the rerun resumes', async () => {
