@@ -22,7 +22,8 @@ import { usersCreate } from './users.js';
  * nothing else; messages for people go to stderr. It never prompts.
  *
  * Exit codes: 0 done; 1 refused or failed (a message, or with --json
- * `{"error": {code, message}}`, says why); 2 bad usage or configuration.
+ * `{"error": {code, message}}`, says why); 2 bad usage or configuration;
+ * 3 `projections status` printed, and some projection is `failed`.
  */
 interface GlobalOptions {
   readonly json?: boolean;
@@ -90,7 +91,9 @@ const projections = program
 
 projections
   .command('status')
-  .description('per projection: version, policy version, state, position, head, lag, last error, skips')
+  .description(
+    'per projection: version, policy version, state, position, head, lag, last error, skips; exit 3 if any failed',
+  )
   .action(async (_options: unknown, command: Command) => {
     await withOpsRuntime(command, (runtime, io) => projectionsStatus(runtime, io));
   });

@@ -29,8 +29,12 @@ import { resolveOrg } from './audit.js';
  * stdin is a terminal or not.
  */
 
-/** 0: done. 1: refused or failed (the message says why). 2: bad usage or configuration. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * 0: done. 1: refused or failed (the message says why). 2: bad usage or
+ * configuration. 3: `projections status` found a projection `failed` (it
+ * printed the status all the same), so a script or a probe need not parse it.
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, projectionFailed: 3 } as const;
 
 export interface OpsRuntime {
   readonly eventStore: EventStore;
@@ -73,12 +77,10 @@ export async function projectionsStatus(
   projections: readonly Projection[] = PROJECTIONS,
 ): Promise<number> {
   const statuses = await readProjectionStatus(runtime.appPool, runtime.eventStore, projections);
-  if (io.json) {
-    io.stdout.write(`${JSON.stringify({ projections: statuses })}\n`);
-    return EXIT.ok;
-  }
-  for (const status of statuses) io.stdout.write(`${describe(status)}\n`);
-  return EXIT.ok;
+  if (io.json) io.stdout.write(`${JSON.stringify({ projections: statuses })}\n`);
+  else for (const status of statuses) io.stdout.write(`${describe(status)}\n`);
+  // Live, catching up or stale still serve; a failed one has stopped at an event until someone acts.
+  return statuses.some((status) => status.state === 'failed') ? EXIT.projectionFailed : EXIT.ok;
 }
 
 function describe(s: ProjectionStatus): string {
@@ -101,7 +103,8 @@ function describe(s: ProjectionStatus): string {
   if (s.rebuild) {
     lines.push(
       `  rebuild ${s.rebuild.running ? 'running' : 'stopped (run rebuild again to resume)'}: v${s.rebuild.version}` +
-        `${s.rebuild.orgId ? ` org ${s.rebuild.orgId}` : ''} at ${s.rebuild.position}, ${s.rebuild.eventsApplied} events`,
+        `${s.rebuild.orgId ? ` org ${s.rebuild.orgId}` : ''} at ${s.rebuild.position}, ${s.rebuild.eventsApplied}` +
+        `${s.rebuild.eventsTotal === null ? '' : ` of ${s.rebuild.eventsTotal}`} events`,
     );
   }
   return lines.join('\n');
@@ -185,7 +188,7 @@ export async function projectionsRebuild(
  * callers read the summary.
  */
 function progressReporter(io: OpsIo, name: string) {
-  // No callback at all with --json: the rebuild then skips counting the log for a total.
+  // No callback at all with --json (the rebuild still records its total when the store counts cheaply).
   if (io.json) return { update: undefined, stop: () => undefined };
   if (io.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(

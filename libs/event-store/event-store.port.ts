@@ -39,6 +39,13 @@ export interface ReadAllOptions {
   readonly maxCount?: number;
 }
 
+export interface CountEventsOptions {
+  /** Count events up to this position, inclusive (a head position read before). */
+  readonly upTo: Position;
+  /** Only streams whose name starts with this prefix. */
+  readonly streamPrefix?: string;
+}
+
 export interface SubscribeOptions {
   /** Deliver events strictly after this position (a checkpoint). Defaults to the start. */
   readonly after?: Position;
@@ -90,6 +97,14 @@ export interface EventStore {
 
   /** Position of the newest event visible to readers (START when the log is empty). */
   headPosition(): Promise<Position>;
+
+  /**
+   * How many events readAll would hand out up to `upTo`, counted without
+   * reading them: a store that can (Postgres counts in its index) offers it,
+   * and callers of one that cannot read and count, or go without (a rebuild's
+   * progress total, libs/projection-runtime rebuild.ts).
+   */
+  countEvents?(options: CountEventsOptions): Promise<number>;
 
   /** Cheap reachability check for /ready; throws when the store cannot be reached. */
   ping(): Promise<void>;

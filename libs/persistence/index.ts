@@ -1,4 +1,5 @@
 export * from './database.js';
+export { isDatabaseUnavailable } from './database-unavailable.js';
 export * from './migrate.js';
 export * from './roles.js';
 export { ClusterInUseError, EmbeddedPostgres, runningPostmaster } from './embedded/embedded-postgres.js';

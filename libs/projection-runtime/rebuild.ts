@@ -83,7 +83,11 @@ export interface RebuildProgress {
   readonly eventsApplied: number;
   /** Events this run applied. */
   readonly eventsThisRun: number;
-  /** Events of the log up to `head` (those of the org, with an org): the progress bar's total. */
+  /**
+   * Events of the log up to `head` (those of the org, with an org): the
+   * progress bar's total, also in `projection.builds.events_total`. The log
+   * grows while the rebuild runs, so `eventsApplied` may pass it at the end.
+   */
   readonly total: number;
 }
 
@@ -231,11 +235,18 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     }
     log.info({ resumedFrom: resumed ? position : null, schema }, 'rebuild started');
 
+    // The target, in the build's row for status and /metrics (applied / total is the share done):
+    // counted when the store counts cheaply, or when a progress bar needs it anyway.
     const head = await eventStore.headPosition();
-    const total = options.onProgress ? await countEvents(eventStore, streamPrefix, head) : 0;
+    const total =
+      eventStore.countEvents || options.onProgress ? await countEvents(eventStore, streamPrefix, head) : null;
+    await raw.query(
+      'UPDATE projection.builds SET target_position = $2, events_total = $3, updated_at = now() WHERE name = $1',
+      [name, head, total],
+    );
     let eventsThisRun = 0;
     const report = (phase: RebuildProgress['phase']) =>
-      options.onProgress?.({ name, phase, position, head, eventsApplied, eventsThisRun, total });
+      options.onProgress?.({ name, phase, position, head, eventsApplied, eventsThisRun, total: total ?? 0 });
 
     /**
      * Applies events to the side tables and moves the build's row, in the
@@ -453,8 +464,15 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   }
 }
 
-/** Events of the log (of one org's streams) up to `head`: what a progress bar counts to. */
+/**
+ * Events of the log (of one org's streams) up to `head`: what a rebuild
+ * counts to. The store counts them if it can (Postgres: milliseconds);
+ * otherwise they are read, which costs about what reading them to apply does.
+ */
 async function countEvents(eventStore: EventStore, streamPrefix: string | undefined, head: Position) {
+  if (eventStore.countEvents) {
+    return eventStore.countEvents({ upTo: head, ...(streamPrefix ? { streamPrefix } : {}) });
+  }
   let count = 0;
   for await (const event of eventStore.readAll(streamPrefix ? { streamPrefix } : {})) {
     if (event.position > head) break;

@@ -60,6 +60,14 @@ export interface RebuildRecord {
   readonly orgId: string | null;
   readonly position: Position;
   readonly eventsApplied: number;
+  /** The log's head when the rebuild (re)started: what it builds towards. */
+  readonly targetPosition: Position | null;
+  /**
+   * Events of the log up to `targetPosition` (of the org, for one tenant's):
+   * `eventsApplied / eventsTotal` is the share done (a little past 1 when
+   * the log grew meanwhile). Null until counted, or when it was not.
+   */
+  readonly eventsTotal: number | null;
   readonly startedAt: Date;
   readonly updatedAt: Date;
   /** Some process holds the build lock; false: a killed rebuild, resumed by the next `rebuild`. */
@@ -216,10 +224,13 @@ async function readRebuilds(pool: Queryable, names: readonly string[]): Promise<
     org_id: string | null;
     position: string;
     events_applied: string;
+    target_position: string | null;
+    events_total: string | null;
     started_at: Date;
     updated_at: Date;
   }>(
-    `SELECT name, version, policy_version, org_id, position, events_applied, started_at, updated_at
+    `SELECT name, version, policy_version, org_id, position, events_applied, target_position, events_total,
+            started_at, updated_at
        FROM projection.builds WHERE name = ANY($1::text[])`,
     [names],
   );
@@ -234,6 +245,8 @@ async function readRebuilds(pool: Queryable, names: readonly string[]): Promise<
       orgId: row.org_id,
       position: row.position as Position,
       eventsApplied: Number(row.events_applied),
+      targetPosition: row.target_position as Position | null,
+      eventsTotal: row.events_total === null ? null : Number(row.events_total),
       startedAt: row.started_at,
       updatedAt: row.updated_at,
       running: held[0]!.held,

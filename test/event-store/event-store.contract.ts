@@ -247,6 +247,22 @@ export function describeEventStoreContract(adapterName: string, open: () => Prom
         expect(two.map((e) => e.revision)).toEqual([0, 1]);
       });
 
+      it('countEvents, where the store offers it, counts what readAll hands out up to a position', async () => {
+        if (!store.countEvents) return; // optional: rebuilds read and count without it
+        const start = await store.headPosition();
+        await store.append(stream('one'), newEvents(3), NO_STREAM);
+        await store.append(`other-${randomUUID().slice(0, 8)}/a`, newEvents(2), NO_STREAM);
+        const { position: upTo } = await store.append(`${prefix}x_y`, newEvents(1), NO_STREAM);
+        await store.append(stream('two'), newEvents(4), NO_STREAM); // after upTo: not counted
+        await readAllSettled({ after: start, streamPrefix: prefix }, 8);
+        const upToHead = (await collect(store.readAll())).filter(
+          (e) => comparePositions(e.position, upTo) <= 0,
+        );
+        expect(await store.countEvents({ upTo })).toBe(upToHead.length);
+        expect(await store.countEvents({ upTo, streamPrefix: prefix })).toBe(4);
+        expect(await store.countEvents({ upTo, streamPrefix: `${prefix}x_` })).toBe(1);
+      });
+
       it('does not match a prefix as a pattern', async () => {
         const head = await store.headPosition();
         await store.append(`${prefix}x_y`, newEvents(1), NO_STREAM);

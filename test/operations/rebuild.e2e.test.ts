@@ -15,7 +15,11 @@ import {
   projectionsRetry,
 } from '../../apps/cli/projections.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
-import { type ProjectionStatus, rebuildProjection } from '../../libs/projection-runtime/index.js';
+import {
+  type Projection,
+  type ProjectionStatus,
+  rebuildProjection,
+} from '../../libs/projection-runtime/index.js';
 import { PROJECTIONS } from '../../projections/index.js';
 import { type ApiAnswer, type E2eApp, OPERATOR_TOKEN, startE2eApp } from '../e2e/support/e2e-app.js';
 import { buildForChildren, killChildren, spawnChild } from '../support/child-processes.js';
@@ -86,8 +90,11 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
 
   const status = async (): Promise<Map<string, ProjectionStatus>> => {
     const run = capture(true);
-    expect(await projectionsStatus(runtime(), run.io)).toBe(EXIT.ok);
+    const code = await projectionsStatus(runtime(), run.io);
     const document = JSON.parse(run.out()) as { projections: ProjectionStatus[] };
+    // 3 when a projection has failed, else 0: whatever the state, the status is printed.
+    const failed = document.projections.some((p) => p.state === 'failed');
+    expect(code).toBe(failed ? EXIT.projectionFailed : EXIT.ok);
     return new Map(document.projections.map((p) => [p.name, p]));
   };
 
@@ -155,6 +162,10 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
 
   it('rebuild all, from another process, while a client reads and writes: zero errors, never an empty or partial answer, tokens monotonic', async () => {
     const before = await status();
+    // A healthy status exits 0, from the command line as from the function.
+    const healthy = await cli('--json', 'projections', 'status');
+    expect({ code: healthy.code, stderr: healthy.stderr }).toEqual({ code: EXIT.ok, stderr: '' });
+    expect(JSON.parse(healthy.stdout).projections).toHaveLength(PROJECTIONS.length);
     const rebuild = cli('--json', 'projections', 'rebuild', 'all');
     const reader = readInALoop(rebuild);
     // A writer too: each post's token must be honoured by the read that follows, across the switch.
@@ -256,6 +267,8 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
       Number(new RegExp(`^${name}\\{projection="chat-access"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(gauge('tenantry_projection_rebuild_events_applied')).toBe(halfway.rebuild!.eventsApplied);
     expect(gauge('tenantry_projection_rebuild_running')).toBe(0);
+    expect(halfway.rebuild!.eventsTotal).toBeGreaterThan(halfway.rebuild!.eventsApplied);
+    expect(gauge('tenantry_projection_rebuild_events_total')).toBe(halfway.rebuild!.eventsTotal);
 
     const rerun = capture(true);
     expect(await projectionsRebuild(runtime(), 'chat-access', { batchSize: 5 }, rerun.io)).toBe(EXIT.ok);
@@ -267,6 +280,65 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
     expect(after.body.items.map((c: { id: string }) => c.id).sort()).toEqual(
       list.body.items.map((c: { id: string }) => c.id).sort(),
     );
+  }, 60_000);
+
+  it('/metrics while a rebuild runs: running 1, the events applied so far, and the total it builds towards', async () => {
+    const chats = PROJECTIONS.find((p) => p.name === 'chats')!;
+    // Held inside its third page (pages of 5): the two before are committed, so 10 events applied.
+    let applying = 0;
+    let reached!: () => void;
+    const halfway = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const held: Projection = {
+      ...chats,
+      async apply(client, event) {
+        if (++applying === 11) {
+          reached();
+          await released;
+        }
+        return chats.apply(client, event);
+      },
+    };
+    const head = await app.eventStore.headPosition();
+    const log = (await app.allEvents()).filter((e) => e.position <= head);
+    const rebuilding = rebuildProjection({
+      projection: held,
+      eventStore: app.eventStore,
+      ownerPool: app.database.ownerPool,
+      upcast: (event) => upcasters.upcast(event),
+      logger: pino({ level: 'silent' }),
+      batchSize: 5,
+    });
+    const gauges = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 600)); // past the metrics' status snapshot
+      const metrics = String((await app.request('GET', '/metrics')).body);
+      const gauge = (name: string) =>
+        Number(new RegExp(`^${name}\\{projection="chats"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      return {
+        running: gauge('tenantry_projection_rebuild_running'),
+        applied: gauge('tenantry_projection_rebuild_events_applied'),
+        total: gauge('tenantry_projection_rebuild_events_total'),
+      };
+    };
+    try {
+      await Promise.race([halfway, rebuilding.then(() => Promise.reject(new Error('not held half-way')))]);
+      const during = (await status()).get('chats')!.rebuild!;
+      expect(during).toMatchObject({
+        running: true,
+        eventsApplied: 10,
+        targetPosition: head,
+        eventsTotal: log.length,
+      });
+      expect(await gauges()).toEqual({ running: 1, applied: 10, total: log.length });
+      const human = await cli('projections', 'status');
+      expect(human.stdout).toContain(`rebuild running: v1 at ${during.position}, 10 of ${log.length} events`);
+    } finally {
+      release();
+    }
+    expect(await rebuilding).toMatchObject({ name: 'chats', eventsApplied: expect.any(Number) });
+    expect((await status()).get('chats')!.rebuild).toBeNull();
+    expect(await gauges()).toEqual({ running: 0, applied: 0, total: 0 });
   }, 60_000);
 
   it('a rebuild killed with SIGKILL half-way: the live tables keep serving, status shows it stopped, and the rerun resumes', async () => {
@@ -366,6 +438,18 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
         return s.state === 'failed' ? s : undefined;
       });
       expect(failed.failedEventType).toBe('ChatMessagePosted');
+      // status says so in its exit code (3), still printing the status: one JSON document with --json.
+      const failing = await cli('--json', 'projections', 'status');
+      expect({ code: failing.code, stderr: failing.stderr }).toEqual({ code: 3, stderr: '' });
+      const failingDocument = JSON.parse(failing.stdout) as { projections: ProjectionStatus[] };
+      expect(failingDocument.projections.find((p) => p.name === 'messages')).toMatchObject({
+        state: 'failed',
+        failedPosition: failed.failedPosition,
+      });
+      const failingHuman = await cli('projections', 'status');
+      expect(failingHuman.code).toBe(3);
+      expect(failingHuman.stdout).toContain(`last error: `);
+      expect(failingHuman.stdout).toMatch(/^messages .* failed/m);
 
       // The checkpoint's own position is a real position, but not the failed one.
       const wrong = await cli(
@@ -404,8 +488,9 @@ describe('tenantry projections: blue/green rebuilds against a running service', 
           actor: 'jest',
         }),
       ]);
+      // Healthy again (every projection live): exit 0.
       const human = await cli('projections', 'status');
-      expect(human.code).toBe(0);
+      expect(human.code).toBe(EXIT.ok);
       expect(human.stdout).toContain(`skipped ChatMessagePosted at ${failed.failedPosition} by jest`);
 
       // Retry: fail again, remove the cause, retry: the event is applied, not skipped.

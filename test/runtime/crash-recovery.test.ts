@@ -52,6 +52,69 @@ async function registerUser(url: string, operator: string, name: string) {
   return { id: answer.body.user.id as string, token: answer.body.token as string };
 }
 
+interface Answer {
+  readonly status: number;
+  readonly code?: string;
+  readonly retryAfter?: string | null;
+}
+
+/**
+ * A client reading its profile and posting to a chat in a loop, four calls
+ * at a time, until stopped: every answer it got. While Postgres is down a
+ * call may answer 503 `DATABASE.UNAVAILABLE` or fail to connect (0), never
+ * 500: the database being away is no failure of ours, and the client may retry.
+ */
+function loadLoop(url: string, who: { token: string }, messages: string) {
+  let running = true;
+  const answers: Answer[] = [];
+  const record = ({ status, body, headers }: Awaited<ReturnType<typeof call>>) =>
+    answers.push({ status, code: body?.code, retryAfter: headers?.get('retry-after') });
+  const loop = (async () => {
+    for (let turn = 0; running; turn++) {
+      const reads = [1, 2, 3].map(() => call(url, 'GET', '/v1/users/me', who.token));
+      const write = call(url, 'POST', messages, who.token, { body: `turn ${turn}` });
+      for (const answer of await Promise.all([...reads, write])) record(answer);
+      await sleep(5);
+    }
+  })();
+  return {
+    async stop(): Promise<Answer[]> {
+      running = false;
+      await loop;
+      return answers;
+    },
+  };
+}
+
+/** A user with an org and a chat to post to: the write path reaches the event store. */
+async function chatOf(url: string, who: { token: string }): Promise<string> {
+  const org = await call(url, 'POST', '/v1/orgs', who.token, { slug: `crash-${Date.now()}`, name: 'Crash' });
+  expect(org.status).toBe(201);
+  const chat = await call(url, 'POST', `/v1/orgs/${org.body.org.id}/chats`, who.token, { title: 'load' });
+  expect(chat.status).toBe(201);
+  return `/v1/orgs/${org.body.org.id}/chats/${chat.body.chat.id}/messages`;
+}
+
+/** No 500 while Postgres was away: only successes, 503 DATABASE.UNAVAILABLE with Retry-After, or no connection. */
+function expectNoFailureOfOurs(answers: readonly Answer[], server: Child): void {
+  const counts: Record<number, number> = {};
+  for (const { status } of answers) counts[status] = (counts[status] ?? 0) + 1;
+  process.stdout.write(
+    `load loop answers while Postgres went away and came back: ${JSON.stringify(counts)}\n`,
+  );
+  expect(answers.filter((a) => ![0, 200, 201, 503].includes(a.status))).toEqual([]);
+  const unavailable = answers.filter((a) => a.status === 503);
+  expect(unavailable.length).toBeGreaterThan(0);
+  for (const answer of unavailable) {
+    expect(answer).toEqual({ status: 503, code: 'DATABASE.UNAVAILABLE', retryAfter: '1' });
+  }
+  const logs = logLines(server);
+  expect(logs).toContainEqual(
+    expect.objectContaining({ level: 40, msg: 'Postgres is unavailable: answered 503' }),
+  );
+  expect(logs.filter((line) => line.msg === 'request failed')).toEqual([]);
+}
+
 async function untilGone(pid: number, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (isRunning(pid) && !(await isZombie(pid))) {
@@ -152,19 +215,15 @@ describe('after kill -9 of the embedded postmaster', () => {
     const { url, token: operator } = await started(server);
     await untilReady(url);
     const ada = await registerUser(url, operator, 'ada');
+    const messages = await chatOf(url, ada);
     const postmaster = (await postmasterPid(path.join(dataDir, 'postgres')))!;
 
-    // Requests in flight when it dies: reads hold pool clients inside transactions.
-    let traffic = true;
-    const load = (async () => {
-      while (traffic) {
-        await Promise.all([1, 2, 3, 4].map(() => call(url, 'GET', '/v1/users/me', ada.token)));
-        await sleep(5);
-      }
-    })();
+    // Requests in flight when it dies: reads hold pool clients inside transactions, writes append.
+    const load = loadLoop(url, ada, messages);
     await sleep(200);
     const killedAt = Date.now();
     const statuses: number[] = [];
+    let answers: Answer[] = [];
     let recoveredMs: number | undefined;
     try {
       process.kill(postmaster, 'SIGKILL');
@@ -178,10 +237,10 @@ describe('after kill -9 of the embedded postmaster', () => {
         await sleep(10);
       }
     } finally {
-      traffic = false;
-      await load;
+      answers = await load.stop();
     }
     expect(statuses).toContain(503);
+    expectNoFailureOfOurs(answers, server);
     expect(recoveredMs).toBeDefined();
     expect(server.child.exitCode).toBeNull();
     expect(await postmasterPid(path.join(dataDir, 'postgres'))).not.toBe(postmaster);
@@ -222,30 +281,39 @@ describe('with DATABASE_URL, after kill -9 of that Postgres', () => {
       const { url, token: operator } = await started(server);
       await untilReady(url);
       const ada = await registerUser(url, operator, 'ada');
+      const messages = await chatOf(url, ada);
 
       const port = postgres.port;
-      process.kill(postgres.pid, 'SIGKILL');
-      await untilGone(postgres.pid);
-      await sleep(1_500);
-      expect(await readyStatus(url)).toBe(503);
-      expect(server.child.exitCode).toBeNull();
+      const load = loadLoop(url, ada, messages);
+      let answers: Answer[];
+      try {
+        await sleep(200);
+        process.kill(postgres.pid, 'SIGKILL');
+        await untilGone(postgres.pid);
+        await sleep(1_500);
+        expect(await readyStatus(url)).toBe(503);
+        expect(server.child.exitCode).toBeNull();
 
-      // The server comes back on the same address (its old backends may hold on for a moment).
-      for (let attempt = 1; ; attempt++) {
-        try {
-          postgres = await EmbeddedPostgres.start({
-            clusterDir,
-            superuserPassword,
-            logger: silent,
-            requiredPort: port,
-          });
-          break;
-        } catch (error) {
-          if (attempt === 20) throw error;
-          await sleep(250);
+        // The server comes back on the same address (its old backends may hold on for a moment).
+        for (let attempt = 1; ; attempt++) {
+          try {
+            postgres = await EmbeddedPostgres.start({
+              clusterDir,
+              superuserPassword,
+              logger: silent,
+              requiredPort: port,
+            });
+            break;
+          } catch (error) {
+            if (attempt === 20) throw error;
+            await sleep(250);
+          }
         }
+        await untilReady(url, 20_000);
+      } finally {
+        answers = await load.stop();
       }
-      await untilReady(url, 20_000);
+      expectNoFailureOfOurs(answers, server);
       expect((await call(url, 'GET', '/v1/users/me', ada.token)).status).toBe(200);
       await registerUser(url, operator, 'bob');
       const logs = logLines(server);

@@ -39,6 +39,10 @@ export class CountingEventStore implements EventStore {
   readAll: EventStore['readAll'] = (...args) => this.inner.readAll(...args);
   subscribeToAll: EventStore['subscribeToAll'] = (...args) => this.inner.subscribeToAll(...args);
   headPosition: EventStore['headPosition'] = () => this.inner.headPosition();
+  /** Offered exactly when the inner store offers it. */
+  get countEvents(): EventStore['countEvents'] {
+    return this.inner.countEvents?.bind(this.inner);
+  }
   ping: EventStore['ping'] = () => this.inner.ping();
   close: EventStore['close'] = () => this.inner.close();
 }

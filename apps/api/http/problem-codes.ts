@@ -21,6 +21,8 @@ export const HTTP_ERROR_CODES = [
   'IDEMPOTENCY.IN_PROGRESS',
   'CONSISTENCY.NOT_YET',
   'CONSISTENCY.BUSY',
+  /** 503 with Retry-After: Postgres cannot be reached right now (libs/persistence/database-unavailable.ts). */
+  'DATABASE.UNAVAILABLE',
   /** Every 404, whatever was missing or invisible: one body, so existence is never confirmed. */
   'NOT_FOUND',
   'INTERNAL',

@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '
 import { type Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { DomainError, type DomainErrorKind } from '../../../libs/domain/kernel/index.js';
+import { isDatabaseUnavailable } from '../../../libs/persistence/index.js';
 import {
   notFoundProblem,
   problem,
@@ -18,11 +19,21 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   gone: 410,
 };
 
+/** Postgres down, restarting or out of reach: nothing failed on our side, and a retry soon may pass. */
+const databaseUnavailable = () =>
+  ProblemError.of(
+    503,
+    'DATABASE.UNAVAILABLE',
+    'the database cannot be reached right now; retry shortly',
+  ).withHeaders({ 'Retry-After': '1' });
+
 /**
  * Every error leaves as application/problem+json (DESIGN.md §5). Domain
  * refusals map by kind; 404s all share one body, so a missing resource and
- * an invisible one cannot be told apart; anything unexpected is a 500 whose
- * details go to the log, not to the caller.
+ * an invisible one cannot be told apart; Postgres out of reach (whichever
+ * statement met it: a read, an authentication, an append to the event
+ * store) is a 503 with Retry-After, logged at warn; anything else unexpected
+ * is a 500 whose details go to the log, not to the caller.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -32,18 +43,24 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toProblem(exception);
+    let answer = exception;
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn({ err: exception }, 'Postgres is unavailable: answered 503');
+      answer = databaseUnavailable();
+    }
+    const body = this.toProblem(answer);
     // Only failures we did not mean: a 503 we answer on purpose (ProblemError) is no error.
-    if (body.status >= 500 && !(exception instanceof ProblemError)) {
+    if (body.status >= 500 && !(answer instanceof ProblemError)) {
       this.logger.error({ err: exception }, 'request failed');
     }
     if (response.headersSent) return;
-    if (exception instanceof ProblemError) response.set(exception.headers);
+    if (answer instanceof ProblemError) response.set(answer.headers);
     response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
   }
 
   toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof ProblemError) return exception.problem;
+    if (isDatabaseUnavailable(exception)) return databaseUnavailable().problem;
     if (exception instanceof DomainError) {
       if (exception.kind === 'notFound') return notFoundProblem();
       return problem(STATUS_OF[exception.kind], exception.code, exception.message, exception.fields);

@@ -14,7 +14,9 @@ const SNAPSHOT_TTL_MS = 500;
 /**
  * Projection lag and throughput in /metrics (DESIGN.md §7, §8), read from
  * the checkpoints at scrape time, so they are right whichever process runs
- * the projector. Throughput is `rate(tenantry_projection_events_applied_total[1m])`.
+ * the projector. Throughput is `rate(tenantry_projection_events_applied_total[1m])`;
+ * a rebuild's share done is `tenantry_projection_rebuild_events_applied /
+ * tenantry_projection_rebuild_events_total` (where the total is above 0).
  */
 @Injectable()
 export class ProjectionMetrics {
@@ -89,13 +91,26 @@ export class ProjectionMetrics {
       name: 'tenantry_projection_rebuild_events_applied',
       help:
         'Events applied to the side tables of a rebuild in progress or stopped (0 when none); ' +
-        'its rate is the rebuild speed, and lag_events minus it how far it has to go',
+        'its rate is the rebuild speed, and divided by tenantry_projection_rebuild_events_total the share done',
       labelNames: ['projection'] as const,
       registers: [metrics.registry],
       async collect() {
         const all = await statuses();
         if (!all) return this.reset();
         for (const status of all) this.set({ projection: status.name }, status.rebuild?.eventsApplied ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'tenantry_projection_rebuild_events_total',
+      help:
+        'Events a rebuild in progress or stopped builds towards: the log (the org, for one tenant) up to ' +
+        'its head when the rebuild (re)started. 0 when there is no rebuild or its total is not counted yet',
+      labelNames: ['projection'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        const all = await statuses();
+        if (!all) return this.reset();
+        for (const status of all) this.set({ projection: status.name }, status.rebuild?.eventsTotal ?? 0);
       },
     });
     new Counter({

@@ -3,6 +3,7 @@ import { IdempotencyKeys1732406500000 } from './1732406500000-idempotency-keys.j
 import { ProjectionRuntime1732500000000 } from './1732500000000-projection-runtime.js';
 import { ProjectionFailures1732510000000 } from './1732510000000-projection-failures.js';
 import { ProjectionBuilds1732600000000 } from './1732600000000-projection-builds.js';
+import { ProjectionBuildTargets1732700000000 } from './1732700000000-projection-build-targets.js';
 import { BuildTenants1732800000000 } from './1732800000000-build-tenants.js';
 
 /** Every migration, oldest first. A new one is appended here; an applied one never changes. */
@@ -12,5 +13,6 @@ export const MIGRATIONS = [
   ProjectionRuntime1732500000000,
   ProjectionFailures1732510000000,
   ProjectionBuilds1732600000000,
+  ProjectionBuildTargets1732700000000,
   BuildTenants1732800000000,
 ];
