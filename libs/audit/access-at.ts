@@ -2,7 +2,7 @@ import { type AccessDecision, type Reason } from '../authz/evaluate.js';
 import { type Permission } from '../authz/policy.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
 import { type EventRef, type EventStore } from '../event-store/index.js';
-import { actorOf, type ChatWorld, everyoneWithAccess, loadChatWorld } from './chat-world.js';
+import { actorOf, candidates, type ChatWorld, decide, loadChatWorld } from './chat-world.js';
 import { atPosition, describeInstant, type Instant } from './instant.js';
 import { type ReplaySource, type StreamSnapshots } from './stream-fold.js';
 
@@ -33,8 +33,21 @@ export interface ChatAccessAt {
   readonly chatId: string;
   readonly rootChatId: string;
   readonly asOf: { position: string } | { time: string };
+  /** By user id. */
   readonly users: UserAccess[];
+  /** The last user id of this page when another follows; null on the last page. */
+  readonly next: string | null;
 }
+
+/** One page of an audit list: at most `limit` items after the key `after` (DESIGN.md §10). */
+export interface AuditPage {
+  readonly limit: number;
+  /** The key of the last item seen; null for the first page. */
+  readonly after: string | null;
+}
+
+/** Every item at once: for callers that are no API list (the benchmark, tests). */
+export const WHOLE_LIST: AuditPage = { limit: Number.POSITIVE_INFINITY, after: null };
 
 export interface AccessQuery {
   readonly orgId: string;
@@ -65,13 +78,14 @@ export async function resolveInstant(eventStore: EventStore, asOf: Instant | und
 /**
  * Who had which permission on a chat at an instant, and why (DESIGN.md §9,
  * GET …/audit/access): the chat's bearing streams folded to the instant
- * (chat-world.ts), every candidate decided by libs/authz. Null when the chat
- * did not exist then, or had been deleted (404).
+ * (chat-world.ts), candidates decided by libs/authz in user id order, one
+ * page after `page.after` (a user id). Null when the chat did not exist
+ * then, or had been deleted (404).
  */
 export async function accessAt(
   eventStore: EventStore,
   upcasters: UpcasterRegistry,
-  query: AccessQuery,
+  query: AccessQuery & { readonly page?: AuditPage },
   options: ReplayOptions = {},
 ): Promise<ChatAccessAt | null> {
   const instant = await resolveInstant(eventStore, query.asOf);
@@ -82,12 +96,26 @@ export async function accessAt(
     instant,
   );
   if (at.status !== 'live') return null;
+  const { limit, after } = query.page ?? WHOLE_LIST;
+  const users: UserAccess[] = [];
+  let next: string | null = null;
+  for (const userId of [...candidates(at.world)].sort()) {
+    if (after !== null && userId <= after) continue;
+    const decision = decide(at.world, userId);
+    if (decision.permissions.length === 0) continue;
+    if (users.length === limit) {
+      next = users.at(-1)!.userId;
+      break;
+    }
+    users.push(userAccess(at.world, userId, decision));
+  }
   return {
     orgId: query.orgId,
     chatId: query.chatId,
     rootChatId: at.world.rootState.chatId,
     asOf: describeInstant(instant),
-    users: everyoneWithAccess(at.world).map(({ userId, decision }) => userAccess(at.world, userId, decision)),
+    users,
+    next,
   };
 }
 
