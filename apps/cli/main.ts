@@ -2,7 +2,8 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig, readOperatorToken } from '../../libs/config/index.js';
 import { createLogger, startRuntime } from '../../libs/runtime/index.js';
-import { AuditCliError, type AuditIo, type AuditRuntime, auditReplay, auditVerify } from './audit.js';
+import { AuditCliError, type AuditIo, type AuditRuntime, auditReplay } from './audit.js';
+import { auditVerify } from './audit-verify.js';
 import {
   EXIT,
   OpsError,

@@ -4,7 +4,7 @@ import { type GroupState } from '../domain/group/group.state.js';
 import { streams } from '../domain/streams.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
 import { eventRefOf, type EventStore, type RecordedEvent, START } from '../event-store/index.js';
-import { type ReplayOptions, replaySource, resolveInstant } from './access-at.js';
+import { type AuditPage, type ReplayOptions, replaySource, resolveInstant, WHOLE_LIST } from './access-at.js';
 import {
   candidates,
   chatFold,
@@ -38,8 +38,30 @@ export interface AccessChanges {
   readonly chatId: string;
   readonly from: { position: string } | { time: string };
   readonly to: { position: string } | { time: string };
-  /** In log order; within one event, by user id. */
+  /** In log order; within one event, by user id: in {@link changeKey} order. */
   readonly items: AccessChange[];
+  /** The key of this page's last change when another page follows; null on the last page. */
+  readonly next: string | null;
+}
+
+/**
+ * A change's page key: its event's position and its user, `<position>-<user id>`.
+ * One event changes a user at most once, so the key is unique; both parts
+ * are fixed-width lower-case hex, so the keys' text order is (position,
+ * user) order, the order of the list.
+ */
+export function changeKey(change: {
+  readonly userId: string;
+  readonly event: { readonly position: string };
+}) {
+  return `${change.event.position}-${change.userId}`;
+}
+
+const CHANGE_KEY = /^[0-9a-f]{16}-[0-9a-f]{16}-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** True when `key` is one {@link changeKey} makes: what a cursor of the list must hold. */
+export function isChangeKey(key: string): boolean {
+  return CHANGE_KEY.test(key);
 }
 
 type Slot = 'org' | 'chat' | 'root' | 'workspace' | `ancestor:${number}` | `group:${string}`;
@@ -61,9 +83,10 @@ type Slot = 'org' | 'chat' | 'root' | 'workspace' | `ancestor:${number}` | `grou
 export async function accessChanges(
   eventStore: EventStore,
   upcasters: UpcasterRegistry,
-  query: { orgId: string; chatId: string; from?: Instant; to?: Instant },
+  query: { orgId: string; chatId: string; from?: Instant; to?: Instant; page?: AuditPage },
   options: ReplayOptions = {},
 ): Promise<AccessChanges | null> {
+  const { limit, after } = query.page ?? WHOLE_LIST;
   const { orgId, chatId } = query;
   const source = replaySource(eventStore, upcasters, options);
   const from = query.from ?? atPosition(START);
@@ -148,38 +171,51 @@ export async function accessChanges(
 
   let current = access(null);
   const items: AccessChange[] = [];
+  // A page replays from `from` as the first did, and keeps the changes past
+  // its cursor; it stops once it holds one change more than it answers.
   for (const { slot, event } of merged) {
+    if (items.length > limit) break;
     cuts.set(slot, step(folds.get(slot)!, upcasters, cuts.get(slot)!, event));
     const user = concernedUser(event);
     const asked = user !== null ? [user] : [...new Set([...current.keys(), ...access(null).keys()])];
     const next = access(asked);
     for (const userId of [...asked].sort()) {
       const before = current.get(userId) ?? [];
-      const after = next.get(userId) ?? [];
-      if (before.join() !== after.join()) {
-        items.push({
+      const afterward = next.get(userId) ?? [];
+      if (before.join() !== afterward.join()) {
+        const change: AccessChange = {
           userId,
           before,
-          after,
+          after: afterward,
           event: {
             type: event.type,
             ...eventRefOf(event),
             actorId: event.metadata.actorId,
             streamName: event.streamName,
           },
-        });
+        };
+        if (after === null || changeKey(change) > after) items.push(change);
       }
     }
     if (user !== null) {
-      const after = next.get(user) ?? [];
+      const now = next.get(user) ?? [];
       current = new Map(current);
-      if (after.length > 0) current.set(user, after);
+      if (now.length > 0) current.set(user, now);
       else current.delete(user);
     } else {
       current = new Map([...next].filter(([, permissions]) => permissions.length > 0));
     }
   }
-  return { orgId, chatId, from: describeInstant(from), to: describeInstant(to), items };
+  const more = items.length > limit;
+  const page = more ? items.slice(0, limit) : items;
+  return {
+    orgId,
+    chatId,
+    from: describeInstant(from),
+    to: describeInstant(to),
+    items: page,
+    next: more ? changeKey(page.at(-1)!) : null,
+  };
 }
 
 /** The one user an event can change access for, or null when it can change anyone's. */

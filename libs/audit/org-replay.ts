@@ -5,7 +5,7 @@ import { type OrganizationState } from '../domain/organization/organization.stat
 import { streams } from '../domain/streams.js';
 import { type UpcasterRegistry } from '../domain/upcasting/upcaster-registry.js';
 import { type WorkspaceState } from '../domain/workspace/workspace.state.js';
-import { type EventStore, type RecordedEvent } from '../event-store/index.js';
+import { type EventStore, type Position, type RecordedEvent } from '../event-store/index.js';
 import {
   type ReplayOptions,
   replaySource,
@@ -58,6 +58,7 @@ export async function replayOrg(
   orgId: string,
   instant: Instant,
   onEvent?: (event: RecordedEvent) => void,
+  stops?: OrgReplayStops,
 ): Promise<OrgWorld> {
   const prefix = streams.tenantPrefix(orgId);
   let org = emptyCut(orgFold);
@@ -68,8 +69,15 @@ export async function replayOrg(
   let events = 0;
   const fold = <S>(map: Map<string, StreamCut<S>>, f: Fold<S>, id: string, event: RecordedEvent) =>
     map.set(id, step(f, upcasters, map.get(id) ?? emptyCut(f), event));
+  const pending = [...(stops?.positions ?? [])].sort();
+  const visitUpTo = (position: Position | null) => {
+    while (pending.length > 0 && (position === null || pending[0]! < position)) {
+      stops!.visit(pending.shift()!, { orgId, org, chats, groups, workspaces, events });
+    }
+  };
   for await (const event of eventStore.readAll({ streamPrefix: prefix })) {
     onEvent?.(event);
+    visitUpTo(event.position);
     if (instant.kind === 'position' && event.position > instant.position) break;
     if (instant.kind === 'time' && event.recordedAt.getTime() > instant.ms + TIME_CUT_SLACK_MS) break;
     const name = event.streamName.slice(prefix.length);
@@ -86,7 +94,21 @@ export async function replayOrg(
     else if (name.startsWith('workspace-'))
       fold(workspaces, workspaceFold, name.slice('workspace-'.length), event);
   }
+  visitUpTo(null);
   return { orgId, org, chats, groups, workspaces, events };
+}
+
+/**
+ * Positions at which a whole-org replay shows its world on the way (verify
+ * compares each read model at its own checkpoint, in one read of the log).
+ * `visit` sees the world as it stands once every event at or before the
+ * position is folded; the maps are the replay's own and change after it
+ * returns, so it must finish with them synchronously. Positions past the
+ * replay's instant are visited at its end.
+ */
+export interface OrgReplayStops {
+  readonly positions: readonly Position[];
+  visit(position: Position, world: OrgWorld): void;
 }
 
 /** One chat's world taken out of the org's: the same bearing streams chat-world.ts would read. */

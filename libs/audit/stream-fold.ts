@@ -22,6 +22,12 @@ export interface Cause {
   readonly actorId: string | null;
   /** The event's payload (its `previousRole`, say), as recorded. */
   readonly data: unknown;
+  /**
+   * The stream's state just before the event, kept only for `GroupDeleted`:
+   * a deleted group's state forgets its members, and explain needs them to
+   * say whom the deletion took access from. A reference, not a copy.
+   */
+  readonly before?: unknown;
 }
 
 /**
@@ -52,6 +58,11 @@ export function causeKeys(event: RecordedEvent): string[] {
     case 'GroupMemberRemoved':
     case 'WorkspaceMemberRemoved':
       return [`removed:${data.userId}`];
+    // Org or workspace scope: each stream holds only its own.
+    case 'MemberRoleChanged':
+      return [`roleChanged:${data.userId}`];
+    case 'ChatShared':
+      return [`shared:${data.subject?.kind}:${data.subject?.id}`];
     case 'ChatUnshared':
       return [`unshared:${data.subject?.kind}:${data.subject?.id}`];
     case 'OrgSettingsChanged':
@@ -104,6 +115,7 @@ export function step<State>(
     event: eventRefOf(event),
     actorId: event.metadata.actorId,
     data: event.data,
+    ...(event.type === 'GroupDeleted' ? { before: cut.state } : {}),
   };
   let causes = cut.causes;
   for (const key of causeKeys(event)) causes = causes.set(key, cause);

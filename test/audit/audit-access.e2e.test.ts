@@ -299,6 +299,63 @@ describe('GET /v1/orgs/{org}/audit/access and /explain: the past, replayed (DESI
     expectProblem(await audit('access-changes', { chatId: h.chatId, from: 'then' }), 400, ['from']);
   });
 
+  it('pages access-changes and the users of access by cursor, each page sequence equal to the whole list', async () => {
+    const pages = async (route: string, query: Record<string, string>, limit: string, listOf: string) => {
+      const seen: unknown[] = [];
+      let cursor: string | null = null;
+      let count = 0;
+      do {
+        const page = await audit(route, { ...query, limit, ...(cursor ? { cursor } : {}) });
+        expect(page.status).toBe(200);
+        expect(page.body[listOf].length).toBeLessThanOrEqual(Number(limit));
+        seen.push(...page.body[listOf]);
+        cursor = page.body.nextCursor;
+        count++;
+      } while (cursor !== null && count < 100);
+      return { seen, count };
+    };
+    const changes = { chatId: h.chatId, from: h.beforeChat };
+    const whole = await audit('access-changes', changes);
+    expect(whole.body.nextCursor).toBeNull();
+    expect(whole.body.items.length).toBeGreaterThan(10); // default limit 50: the whole script
+    for (const limit of ['1', '2', '3', '7', '200']) {
+      const { seen, count } = await pages('access-changes', changes, limit, 'items');
+      expect({ limit, seen }).toEqual({ limit, seen: whole.body.items });
+      expect(count).toBe(Math.max(1, Math.ceil(whole.body.items.length / Number(limit))));
+    }
+    // Within one event (t6 changed four users) a page may end between two users.
+    const t6 = h.step('t6').position;
+    const firstOfT6 = whole.body.items.findIndex((i: any) => i.event.position === t6);
+    const cut = await audit('access-changes', { ...changes, limit: String(firstOfT6 + 2) });
+    const rest = await audit('access-changes', { ...changes, cursor: cut.body.nextCursor });
+    expect([...cut.body.items, ...rest.body.items]).toEqual(whole.body.items);
+    expect(rest.body.items[0].event.position).toBe(t6);
+
+    for (const asOf of [h.step('t2').position, h.step('t9').occurredAt]) {
+      const all = await audit('access', { chatId: h.chatId, asOf });
+      expect(all.body.nextCursor).toBeNull();
+      const { seen } = await pages('access', { chatId: h.chatId, asOf }, '1', 'users');
+      expect(seen).toEqual(all.body.users);
+    }
+
+    // Cursors are opaque and belong to their list: another list's, or none of ours, is a 400 naming it.
+    const userAccessCursor = (
+      await audit('user-access', { userId: h.alice.id, asOf: h.step('t8').position, limit: '1' })
+    ).body.nextCursor;
+    const accessCursor = (await audit('access', { chatId: h.chatId, limit: '1' })).body.nextCursor;
+    for (const cursor of ['nonsense', userAccessCursor, accessCursor]) {
+      expectProblem(await audit('access-changes', { ...changes, cursor }), 400, ['cursor']);
+    }
+    for (const cursor of ['nonsense', userAccessCursor]) {
+      expectProblem(await audit('access', { chatId: h.chatId, cursor }), 400, ['cursor']);
+    }
+    expectProblem(await audit('user-access', { userId: h.alice.id, cursor: accessCursor }), 400, ['cursor']);
+    for (const limit of ['0', '201', 'x']) {
+      expectProblem(await audit('access-changes', { ...changes, limit }), 400, ['limit']);
+      expectProblem(await audit('access', { chatId: h.chatId, limit }), 400, ['limit']);
+    }
+  });
+
   it('lists the chats a user could read at every step, with permissions and reasons, paginated', async () => {
     const readable = async (user: { id: string }, asOf: string) => {
       const answer = await audit('user-access', { userId: user.id, asOf });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
-import { auditReplay, auditVerify, type AuditIo } from '../../apps/cli/audit.js';
+import { auditVerify } from '../../apps/cli/audit-verify.js';
+import { auditReplay, type AuditIo } from '../../apps/cli/audit.js';
 import { startE2eApp, type E2eApp } from '../e2e/support/e2e-app.js';
 import { buildForChildren, killChildren, spawnChild } from '../support/child-processes.js';
 import { type ScriptedHistory, scriptHistory } from './scripted-history.js';
@@ -115,6 +116,88 @@ describe('tenantry audit replay and verify (DESIGN.md §9)', () => {
       );
     }
     expect(await auditVerify(runtime(), { org: h.slug }, capture(true).io)).toBe(0);
+  });
+
+  it('verify compares the chats projection too: an ACL entry or a chat altered by hand is a difference', async () => {
+    const entry = `WHERE org_id = $1 AND chat_id = $2 AND subject_kind = $3 AND subject_id = $4`;
+    const bobEntry = [h.orgId, h.chatId, 'user', h.bob.id];
+    const groupEntry = [h.orgId, h.chatId, 'group', h.groupId];
+    const acl = 'read_model.chat_acl_entries';
+    const saved = (await superuser.query(`SELECT * FROM ${acl} ${entry}`, groupEntry)).rows[0];
+    // Bob left the org at t5: his entry grants nothing, so chat_access cannot tell it was changed.
+    await superuser.query(`UPDATE ${acl} SET role = 'editor' ${entry}`, bobEntry);
+    await superuser.query(`DELETE FROM ${acl} ${entry}`, groupEntry);
+    await superuser.query(
+      `UPDATE read_model.chats SET deleted_at = NULL WHERE org_id = $1 AND chat_id = $2`,
+      [h.orgId, h.subChatId],
+    );
+    try {
+      const tampered = capture(true);
+      expect(await auditVerify(runtime(), { org: h.orgId }, tampered.io)).toBe(1);
+      const report = JSON.parse(tampered.out());
+      expect(report).toMatchObject({ ok: false, differences: 3 });
+      const [org] = report.orgs;
+      expect(org.differences).toEqual([]); // chat_access is untouched
+      expect(org.chats.differences).toEqual([
+        expect.objectContaining({
+          table: 'chats',
+          key: h.subChatId,
+          fields: ['deletedAt'],
+          replayed: expect.objectContaining({ deletedAt: h.step('t9').occurredAt }),
+          live: expect.objectContaining({ deletedAt: null }),
+        }),
+        ...[
+          {
+            table: 'chat_acl_entries',
+            key: `${h.chatId}/group:${h.groupId}`,
+            fields: expect.arrayContaining(['role', 'grantedPosition']),
+            replayed: expect.objectContaining({ role: 'editor', grantedPosition: h.step('t2').position }),
+            live: null,
+          },
+          {
+            table: 'chat_acl_entries',
+            key: `${h.chatId}/user:${h.bob.id}`,
+            fields: ['role'],
+            replayed: expect.objectContaining({ role: 'viewer', grantedPosition: h.step('t1').position }),
+            live: expect.objectContaining({ role: 'editor' }),
+          },
+        ].sort((a, b) => (a.key < b.key ? -1 : 1)),
+      ]);
+      const spawned = await cli('audit', 'verify', '--org', h.slug);
+      expect(spawned.code).toBe(1);
+      expect(spawned.stdout).toContain(
+        `chats at ${org.chats.position}: 2 chats, 1 ACL entries, 3 differences`,
+      );
+      expect(spawned.stdout).toContain(
+        `chat_acl_entries ${h.chatId}/user:${h.bob.id}: role replay "viewer", read model "editor"`,
+      );
+      expect(spawned.stdout).toContain(
+        `chat_acl_entries ${h.chatId}/group:${h.groupId}: missing from the read model`,
+      );
+      expect(spawned.stdout).toContain(
+        `chats ${h.subChatId}: deletedAt replay "${h.step('t9').occurredAt}", read model null`,
+      );
+    } finally {
+      await superuser.query(`UPDATE ${acl} SET role = 'viewer' ${entry}`, bobEntry);
+      await superuser.query(
+        `INSERT INTO ${acl} (org_id, chat_id, subject_kind, subject_id, role, granted_event_id, granted_position, granted_occurred_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          ...groupEntry,
+          saved.role,
+          saved.granted_event_id,
+          saved.granted_position,
+          saved.granted_occurred_at,
+        ],
+      );
+      await superuser.query(
+        `UPDATE read_model.chats SET deleted_at = $3 WHERE org_id = $1 AND chat_id = $2`,
+        [h.orgId, h.subChatId, h.step('t9').occurredAt],
+      );
+    }
+    const clean = capture(false);
+    expect(await auditVerify(runtime(), { org: h.orgId }, clean.io)).toBe(0);
+    expect(clean.out()).toContain('2 chats, 2 ACL entries, 0 differences');
   });
 
   it('refuses an unknown org and a malformed --as-of with a non-zero exit and a JSON error', async () => {

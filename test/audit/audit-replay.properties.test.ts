@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { accessAt, accessRows, atPosition, replayOrg, StreamSnapshots } from '../../libs/audit/index.js';
+import { liveChats } from '../../apps/cli/audit-verify.js';
+import {
+  accessAt,
+  aclKey,
+  aclRows,
+  accessRows,
+  atPosition,
+  chatKey,
+  chatRows,
+  diffRows,
+  replayOrg,
+  StreamSnapshots,
+} from '../../libs/audit/index.js';
 import { AggregateStore } from '../../libs/command-runtime/index.js';
 import { decideAccess } from '../../libs/domain/chat/chat-access.js';
 import { chatDecider } from '../../libs/domain/chat/chat.decider.js';
@@ -16,6 +28,7 @@ import { type WorkspaceState } from '../../libs/domain/workspace/workspace.state
 import { type Position, type RecordedEvent } from '../../libs/event-store/index.js';
 import { AccessWorld, appendLog } from '../../projections/chat-access/testing/access-world.js';
 import { playScenario, scenario } from '../../projections/chat-access/testing/random-history.js';
+import { chatsProjection } from '../../projections/chats/index.js';
 import { collect } from '../event-store/event-fixtures.js';
 import { type ProjectionHarness, startProjectionHarness } from '../support/projection-harness.js';
 
@@ -33,7 +46,7 @@ const RUNS = Number(process.env.AUDIT_RUNS ?? 40);
 
 let harness: ProjectionHarness;
 beforeAll(async () => {
-  harness = await startProjectionHarness([]);
+  harness = await startProjectionHarness([chatsProjection]);
 });
 afterAll(async () => {
   await harness.close();
@@ -110,6 +123,9 @@ describe('audit replay against libs/authz on the log cut at random positions', (
   it(`agrees at random positions of ${RUNS} random histories`, async () => {
     let compared = 0;
     let missing = 0;
+    let chatsCompared = 0;
+    let aclCompared = 0;
+    let subChatsCompared = 0;
     await fc.assert(
       fc.asyncProperty(scenario, fc.array(fc.nat(), { minLength: 4, maxLength: 8 }), async (input, picks) => {
         const world = new AccessWorld();
@@ -119,6 +135,29 @@ describe('audit replay against libs/authz on the log cut at random positions', (
           harness.eventStore.readAll({ streamPrefix: streams.tenantPrefix(world.orgId) }),
         );
         const aggregates = new AggregateStore(harness.eventStore, upcasters);
+        // The chats read model against the replay at the head, as `tenantry audit verify` compares them.
+        await harness.project();
+        const live = await harness.read({ orgId: world.orgId }, (client) => liveChats(client, world.orgId));
+        const head = log.at(-1)!.position;
+        // Stops on the way to the head: each must see the world a replay cut there sees.
+        const cuts = picks.map((pick) => log[pick % log.length]!.position);
+        const atStops = new Map<string, unknown>();
+        const atHead = await replayOrg(
+          harness.eventStore,
+          upcasters,
+          world.orgId,
+          atPosition(head),
+          undefined,
+          {
+            positions: cuts,
+            visit: (position, stopped) => atStops.set(position, [...accessRows(stopped)]),
+          },
+        );
+        expect(diffRows('chats', chatKey, chatRows(atHead), live.rows)).toEqual([]);
+        expect(diffRows('chat_acl_entries', aclKey, aclRows(atHead), live.acl)).toEqual([]);
+        chatsCompared += live.rows.length;
+        aclCompared += live.acl.length;
+        subChatsCompared += live.rows.filter((r) => r.parentChatId !== null).length;
         // Small snapshot steps, shared by every question of the run, asked in random order.
         const snapshots = new StreamSnapshots({ every: 3 });
         for (const pick of picks) {
@@ -126,6 +165,7 @@ describe('audit replay against libs/authz on the log cut at random positions', (
           const oracle = foldCut(aggregates, world.orgId, log, cut);
           const whole = await replayOrg(harness.eventStore, upcasters, world.orgId, atPosition(cut));
           const rows = [...accessRows(whole)];
+          expect(atStops.get(cut)).toEqual(rows);
           for (const chatId of ids.chats) {
             const expected = expectedAccess(oracle, chatId, ids.users);
             const answer = await accessAt(
@@ -182,6 +222,11 @@ describe('audit replay against libs/authz on the log cut at random positions', (
     );
     // The property compared both live chats and missing (not yet created or deleted) ones.
     expect({ compared: compared > 0, missing: missing > 0 }).toEqual({ compared: true, missing: true });
+    expect({ chats: chatsCompared > 0, acl: aclCompared > 0, subChats: subChatsCompared > 0 }).toEqual({
+      chats: true,
+      acl: true,
+      subChats: true,
+    });
   }, 600_000);
 });
 

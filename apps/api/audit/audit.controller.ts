@@ -7,12 +7,15 @@ import {
 } from '../../../projections/acl-history/index.js';
 import { type OrgMembership } from '../../../projections/organizations/index.js';
 import { type PageRequest } from '../../../projections/page.js';
-import { PageParams, toListAnswer } from '../http/pagination.js';
+import { encodeCursor, PageParams, toListAnswer } from '../http/pagination.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
 import { ORG_PARAM } from '../organizations/organizations.dto.js';
 import { CurrentReadScope, ReadsModels, type RequestReadScope } from '../read-side/request-read-scope.js';
-import { instantQuery, uuidQuery } from './audit.params.js';
+import { auditPage, instantQuery, uuidQuery } from './audit.params.js';
 import { AuditReplay } from '../../../libs/application/index.js';
+import { isChangeKey } from '../../../libs/audit/index.js';
+import { isUuid } from '../../../libs/domain/kernel/index.js';
+import { isPosition } from '../../../libs/event-store/index.js';
 
 /** DESIGN.md §9, §10: auditors, owners and admins ask; members get 403. */
 const AUDIT_ROLES: ReadonlySet<string> = new Set(['auditor', 'owner', 'admin']);
@@ -39,17 +42,20 @@ export class AuditController {
   @ApiQuery({ name: 'asOf', required: false, description: 'ISO-8601 time or log position; default now' })
   @ApiOkResponse({
     description:
-      '`{ orgId, chatId, rootChatId, asOf, users: [{ userId, permissions, reasons: [{ kind, permissions, event: { eventId, position, occurredAt, actorId } }], writeBlocked }] }`',
+      '`{ orgId, chatId, rootChatId, asOf, users: [{ userId, permissions, reasons: [{ kind, permissions, event: { eventId, position, occurredAt, actorId } }], writeBlocked }], nextCursor }`: users by id, paginated',
   })
   async access(
     @CurrentReadScope() scope: RequestReadScope,
     @Query('chatId') chatIdParam: unknown,
     @Query('asOf') asOfParam: unknown,
+    @PageParams() pageParams: PageRequest,
   ) {
     const { orgId } = await auditor(scope);
     const chatId = uuidQuery('chatId', chatIdParam);
     const asOf = instantQuery('asOf', asOfParam);
-    return found(await this.replay.access({ orgId, chatId, asOf }));
+    const page = auditPage(pageParams, isUuid);
+    const { next, ...answer } = found(await this.replay.access({ orgId, chatId, asOf, page }));
+    return { ...answer, nextCursor: next === null ? null : encodeCursor(next) };
   }
 
   @Get('explain')
@@ -83,19 +89,22 @@ export class AuditController {
   @ApiQuery({ name: 'to', required: false, description: 'ISO-8601 time or log position; default now' })
   @ApiOkResponse({
     description:
-      '`{ orgId, chatId, from, to, items: [{ userId, before, after, event: { type, eventId, position, occurredAt, actorId, streamName } }] }`, in log order',
+      '`{ orgId, chatId, from, to, items: [{ userId, before, after, event: { type, eventId, position, occurredAt, actorId, streamName } }], nextCursor }`, in log order, paginated',
   })
   async accessChanges(
     @CurrentReadScope() scope: RequestReadScope,
     @Query('chatId') chatIdParam: unknown,
     @Query('from') fromParam: unknown,
     @Query('to') toParam: unknown,
+    @PageParams() pageParams: PageRequest,
   ) {
     const { orgId } = await auditor(scope);
     const chatId = uuidQuery('chatId', chatIdParam);
     const from = instantQuery('from', fromParam);
     const to = instantQuery('to', toParam);
-    return found(await this.replay.changes({ orgId, chatId, from, to }));
+    const page = auditPage(pageParams, isChangeKey);
+    const { next, ...answer } = found(await this.replay.changes({ orgId, chatId, from, to, page }));
+    return { ...answer, nextCursor: next === null ? null : encodeCursor(next) };
   }
 
   @Get('user-access')
@@ -114,13 +123,9 @@ export class AuditController {
     const { orgId } = await auditor(scope);
     const userId = uuidQuery('userId', userIdParam);
     const asOf = instantQuery('asOf', asOfParam);
-    const { items, next } = await this.replay.userAccess({
-      orgId,
-      userId,
-      asOf,
-      limit: page.limit,
-      after: page.after,
-    });
+    // Keyed by the chats' ChatCreated positions.
+    const { limit, after } = auditPage(page, isPosition);
+    const { items, next } = await this.replay.userAccess({ orgId, userId, asOf, limit, after });
     return toListAnswer({ items, next });
   }
 

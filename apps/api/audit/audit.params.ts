@@ -1,4 +1,5 @@
 import { type Instant, parseInstant } from '../../../libs/audit/index.js';
+import { type PageRequest } from '../../../projections/page.js';
 import { isUuid } from '../../../libs/domain/kernel/index.js';
 import { ProblemError } from '../http/problem-details.js';
 
@@ -18,4 +19,15 @@ export function instantQuery(field: string, value: unknown): Instant | undefined
   const instant = parseInstant(value);
   if (!instant) throw invalid(field, 'must be an ISO-8601 time or a log position (a consistency token)');
   return instant;
+}
+
+/**
+ * A page whose cursor holds a key of this list's kind (a user id, a
+ * position…); 400 naming `cursor` otherwise, as for any cursor the API did
+ * not return (http/pagination.ts).
+ */
+export function auditPage(page: PageRequest, isKey: (key: string) => boolean): PageRequest {
+  if (page.after !== null && !isKey(page.after))
+    throw invalid('cursor', 'is not a cursor this list returned');
+  return page;
 }

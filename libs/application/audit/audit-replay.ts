@@ -2,6 +2,7 @@ import {
   accessAt,
   accessChanges,
   type AccessQuery,
+  type AuditPage,
   explainAt,
   type Instant,
   userAccessAt,
@@ -26,7 +27,7 @@ export class AuditReplay {
     return { snapshots: this.snapshots };
   }
 
-  access(query: AccessQuery) {
+  access(query: AccessQuery & { page?: AuditPage }) {
     return accessAt(this.eventStore, upcasters, query, this.options);
   }
 
@@ -34,7 +35,7 @@ export class AuditReplay {
     return explainAt(this.eventStore, upcasters, query, this.options);
   }
 
-  changes(query: { orgId: string; chatId: string; from?: Instant; to?: Instant }) {
+  changes(query: { orgId: string; chatId: string; from?: Instant; to?: Instant; page?: AuditPage }) {
     return accessChanges(this.eventStore, upcasters, query, this.options);
   }
 
