@@ -198,8 +198,8 @@ export async function accessChanges(
       }
     }
     if (user !== null) {
+      // In place: `current` is this loop's own, and copying it per event would make a long history quadratic.
       const now = next.get(user) ?? [];
-      current = new Map(current);
       if (now.length > 0) current.set(user, now);
       else current.delete(user);
     } else {
