@@ -1,8 +1,6 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
-import { evaluateChatAccess } from '../../libs/authz/evaluate.js';
 import { loadAccessFacts } from './chat-access.loader.js';
-import { emptyRows, EVALUATIONS_PER_YIELD, upsertRows } from './chat-access.recompute.js';
+import { emptyRows, forEachGrant, pushRow, upsertRows } from './chat-access.recompute.js';
 import { CHAT_ACCESS_TABLE } from './chat-access.schema.js';
 
 /** Rows written per transaction of a completion: a large org's commits in steps. */
@@ -30,26 +28,14 @@ export async function completeOrgAccess(
 ): Promise<void> {
   await client.query(`DELETE FROM ${CHAT_ACCESS_TABLE} WHERE org_id = $1`, [orgId]);
   const facts = await loadAccessFacts(client, orgId, { roots: 'all' });
-  const candidates = new Map(facts.roots.map((root) => [root.id, [...facts.candidatesOf(root)]]));
   let rows = emptyRows();
-  let evaluated = 0;
-  for (const chat of facts.chats.values()) {
-    for (const userId of candidates.get(chat.rootId) ?? []) {
-      if (++evaluated % EVALUATIONS_PER_YIELD === 0) await yieldToEventLoop();
-      const decision = evaluateChatAccess(facts.factsFor(userId, chat));
-      if (decision.permissions.length === 0) continue;
-      rows.userIds.push(userId);
-      rows.chatIds.push(chat.id);
-      rows.permissions.push(decision.permissions.join(','));
-      rows.writeBlocked.push(decision.writeBlocked !== null);
-      rows.workspaceIds.push(chat.workspaceId);
-      rows.createdPositions.push(chat.createdBy.position);
-      if (rows.userIds.length >= ROWS_PER_COMMIT) {
-        await upsertRows(client, orgId, rows);
-        await commit();
-        rows = emptyRows();
-      }
+  await forEachGrant(facts, null, async (userId, chat, decision) => {
+    pushRow(rows, userId, chat, decision);
+    if (rows.userIds.length >= ROWS_PER_COMMIT) {
+      await upsertRows(client, orgId, rows);
+      await commit();
+      rows = emptyRows();
     }
-  }
+  });
   await upsertRows(client, orgId, rows);
 }

@@ -1,7 +1,12 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type pg from 'pg';
-import { evaluateChatAccess } from '../../libs/authz/evaluate.js';
-import { type AccessScope, loadAccessFacts } from './chat-access.loader.js';
+import { type AccessDecision, evaluateChatAccess } from '../../libs/authz/evaluate.js';
+import {
+  type AccessScope,
+  type LoadedChat,
+  type LoadedFacts,
+  loadAccessFacts,
+} from './chat-access.loader.js';
 import { CHAT_ACCESS_TABLE } from './chat-access.schema.js';
 
 export type { AccessScope } from './chat-access.loader.js';
@@ -14,13 +19,10 @@ export interface RecomputeResult {
 }
 
 /**
- * Pairs evaluated between two yields to the event loop. An org-wide
- * recompute of a large org evaluates millions of pairs; the projector
- * shares its process with the API (`npm start`), so without yielding one
- * such batch would stall every request for seconds. At a few microseconds
- * per pair this holds the loop for about 10 ms at a time.
+ * Pairs evaluated (or roots gathered) between two yields to the event loop:
+ * at a few microseconds each, the loop is held about 10 ms at a time.
  */
-export const EVALUATIONS_PER_YIELD = 2_000;
+const EVALUATIONS_PER_YIELD = 2_000;
 
 /** Rows per INSERT: bounds the size of one statement's arrays on an org-wide recompute. */
 const INSERT_CHUNK = 10_000;
@@ -71,22 +73,7 @@ export async function recomputeAccess(
   const facts = await loadAccessFacts(client, orgId, normalized);
   const onlyChats = normalized.chats ? new Set(normalized.chats) : null;
   const rows = emptyRows();
-  const candidates = new Map(facts.roots.map((root) => [root.id, [...facts.candidatesOf(root)]]));
-  let evaluated = 0;
-  for (const chat of facts.chats.values()) {
-    if (onlyChats && !onlyChats.has(chat.id)) continue;
-    for (const userId of candidates.get(chat.rootId) ?? []) {
-      if (++evaluated % EVALUATIONS_PER_YIELD === 0) await yieldToEventLoop();
-      const decision = evaluateChatAccess(facts.factsFor(userId, chat));
-      if (decision.permissions.length === 0) continue;
-      rows.userIds.push(userId);
-      rows.chatIds.push(chat.id);
-      rows.permissions.push(decision.permissions.join(','));
-      rows.writeBlocked.push(decision.writeBlocked !== null);
-      rows.workspaceIds.push(chat.workspaceId);
-      rows.createdPositions.push(chat.createdBy.position);
-    }
-  }
+  await forEachGrant(facts, onlyChats, (userId, chat, decision) => pushRow(rows, userId, chat, decision));
 
   const treeChats = [...facts.chats.keys()];
   const stored = await readScope(client, orgId, normalized, treeChats, options.diffAtMost ?? DIFF_AT_MOST);
@@ -135,6 +122,54 @@ export function emptyRows(): AccessRows {
     workspaceIds: [],
     createdPositions: [],
   };
+}
+
+/**
+ * Calls `onGrant` for every candidate pair of the loaded chats (only
+ * `onlyChats`, when given) on which libs/authz grants something, and awaits
+ * it when it answers a promise. Candidates are gathered per root as the
+ * loop reaches it, and the loop yields to the event loop every
+ * {@link EVALUATIONS_PER_YIELD} pairs or roots: the projector shares its
+ * process with the API (`npm start`), and an org-wide scope of a large org
+ * means millions of pairs and tens of thousands of roots.
+ */
+export async function forEachGrant(
+  facts: LoadedFacts,
+  onlyChats: ReadonlySet<string> | null,
+  onGrant: (userId: string, chat: LoadedChat, decision: AccessDecision) => void | Promise<void>,
+): Promise<void> {
+  const candidatesByRoot = new Map<string, readonly string[]>();
+  let work = 0;
+  for (const chat of facts.chats.values()) {
+    if (onlyChats && !onlyChats.has(chat.id)) continue;
+    let candidates = candidatesByRoot.get(chat.rootId);
+    if (!candidates) {
+      const root = facts.chats.get(chat.rootId);
+      candidates = root ? [...facts.candidatesOf(root)] : [];
+      candidatesByRoot.set(chat.rootId, candidates);
+      work++;
+    }
+    for (const userId of candidates) {
+      if (++work >= EVALUATIONS_PER_YIELD) {
+        work = 0;
+        await yieldToEventLoop();
+      }
+      const decision = evaluateChatAccess(facts.factsFor(userId, chat));
+      if (decision.permissions.length === 0) continue;
+      const written = onGrant(userId, chat, decision);
+      if (written) await written;
+    }
+  }
+}
+
+/** Appends one granted pair to `rows`. */
+export function pushRow(rows: AccessRows, userId: string, chat: LoadedChat, decision: AccessDecision): void {
+  rows.userIds.push(userId);
+  rows.chatIds.push(chat.id);
+  rows.permissions.push(decision.permissions.join(','));
+  rows.writeBlocked.push(decision.writeBlocked !== null);
+  rows.workspaceIds.push(chat.workspaceId);
+  rows.createdPositions.push(chat.createdBy.position);
 }
 
 /** A row's values as {@link readScope} reads them back: to tell a changed row from a confirmed one. */

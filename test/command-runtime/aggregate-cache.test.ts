@@ -14,8 +14,43 @@ import {
 } from '../../libs/event-store/index.js';
 import { PostgresEventStore } from '../../libs/event-store/postgres/postgres-event-store.js';
 import { EVENT_STORE_SCHEMA_SQL } from '../../libs/event-store/postgres/schema.js';
+import { EventStoreDbEventStore } from '../../libs/event-store/eventstoredb/eventstoredb-event-store.js';
 import { CountingEventStore } from '../support/counting-event-store.js';
+import { EventStoreDbTestDouble } from '../support/esdb-test-double/index.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+interface OpenedStore {
+  readonly eventStore: EventStore;
+  close(): Promise<void>;
+}
+
+async function postgresStore(): Promise<OpenedStore> {
+  const database: TestDatabase = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 8 });
+  await pool.query(EVENT_STORE_SCHEMA_SQL);
+  const eventStore = new PostgresEventStore(pool);
+  return {
+    eventStore,
+    async close() {
+      await eventStore.close();
+      await pool.end();
+      await database.drop();
+    },
+  };
+}
+
+/** The EventStoreDB adapter, through the real client over a socket, on the in-process test double. */
+async function eventStoreDbStore(): Promise<OpenedStore> {
+  const double = await EventStoreDbTestDouble.start();
+  const eventStore = EventStoreDbEventStore.fromConnectionString(double.connectionString);
+  return {
+    eventStore,
+    async close() {
+      await eventStore.close();
+      await double.stop();
+    },
+  };
+}
 
 /**
  * The aggregate-state cache of libs/command-runtime (README.md, "The command
@@ -23,22 +58,21 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
  * was appended since, not the stream; every load still ends at the head;
  * states handed out are never changed afterwards; commands on one stream in
  * one process never conflict, and across processes retry on what is new.
+ * On both event stores: the EventStoreDB adapter must behave the same.
  */
-describe('AggregateStore state cache, on the Postgres event store', () => {
-  let database: TestDatabase;
-  let pool: pg.Pool;
+describe.each([
+  ['the Postgres event store', postgresStore],
+  ['the EventStoreDB adapter', eventStoreDbStore],
+])('AggregateStore state cache, on %s', (_name, open) => {
+  let opened: OpenedStore;
   let eventStore: EventStore;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new pg.Pool({ connectionString: database.url, max: 8 });
-    await pool.query(EVENT_STORE_SCHEMA_SQL);
-    eventStore = new PostgresEventStore(pool);
+    opened = await open();
+    eventStore = opened.eventStore;
   });
   afterAll(async () => {
-    await eventStore?.close();
-    await pool?.end();
-    await database?.drop();
+    await opened?.close();
   });
 
   const owner = randomUUID();
