@@ -85,10 +85,28 @@ export function highestAclRole(roles: Iterable<AclRole>): AclRole | null {
   return highest;
 }
 
+/**
+ * Permission lists as bit sets, one bit per permission in policy order: the
+ * evaluator unions and subtracts them for every pair a projection or an
+ * audit replay asks about (millions in a build), so without a Set each time.
+ */
+const PERMISSION_BITS = new Map(PERMISSIONS.map((permission, i) => [permission, 1 << i]));
+
+function bitsOf(list: readonly Permission[]): number {
+  let bits = 0;
+  for (const permission of list) bits |= PERMISSION_BITS.get(permission) ?? 0;
+  return bits;
+}
+
+function permissionsOf(bits: number): Permission[] {
+  return PERMISSIONS.filter((_, i) => (bits & (1 << i)) !== 0);
+}
+
 /** The union of permission lists, without duplicates and in policy order. */
 export function unionPermissions(...lists: ReadonlyArray<readonly Permission[]>): Permission[] {
-  const present = new Set(lists.flat());
-  return PERMISSIONS.filter((permission) => present.has(permission));
+  let bits = 0;
+  for (const list of lists) bits |= bitsOf(list);
+  return permissionsOf(bits);
 }
 
 /** `permissions` without `removed`, in policy order. */
@@ -96,7 +114,7 @@ export function withoutPermissions(
   permissions: readonly Permission[],
   removed: readonly Permission[],
 ): Permission[] {
-  return unionPermissions(permissions).filter((permission) => !removed.includes(permission));
+  return permissionsOf(bitsOf(permissions) & ~bitsOf(removed));
 }
 
 const isOneOf =

@@ -29,6 +29,7 @@ function orgWith(members: Record<string, OrgRole>, id = orgId): ActiveOrganizati
       Object.entries(members).map(([userId, role], i) => [userId, { role, since: eventRefFor(100 + i) }]),
     ),
     owners: PersistentSet(Object.keys(members).filter((userId) => members[userId] === 'owner')),
+    admins: PersistentSet(Object.keys(members).filter((userId) => members[userId] === 'admin')),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
     settingsChangedBy: null,
   };

@@ -284,3 +284,28 @@ describe('Organization', () => {
     });
   });
 });
+
+describe('Organization fold: owners and admins', () => {
+  it('keeps the owner and admin sets equal to the members holding those roles', () => {
+    const { state } = spec.given(
+      ...created,
+      member(bob, 'admin'),
+      member(carol, 'admin'),
+      {
+        type: 'MemberRoleChanged',
+        data: { orgId, userId: carol, role: 'owner', scope: 'organization', previousRole: 'admin' },
+      },
+      member(stranger, 'admin'),
+      { type: 'OrgMemberRemoved', data: { orgId, userId: stranger, previousRole: 'admin' } },
+    );
+    if (state.status !== 'active') throw new Error('the org should be active');
+    const holding = (role: OrgRole) =>
+      [...state.members]
+        .filter(([, m]) => m.role === role)
+        .map(([userId]) => userId)
+        .sort();
+    expect([...state.owners].sort()).toEqual(holding('owner'));
+    expect([...state.admins].sort()).toEqual(holding('admin'));
+    expect([...state.admins]).toEqual([bob]);
+  });
+});

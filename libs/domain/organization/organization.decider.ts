@@ -64,6 +64,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
         name: event.data.name,
         members: PersistentMap(),
         owners: PersistentSet(),
+        admins: PersistentSet(),
         settings: { chatSharingDisabled: false, workspaceSharingDisabled: false },
         settingsChangedBy: null,
       };
@@ -77,6 +78,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
           ...state,
           members: state.members.set(userId, { role, since: event.ref }),
           owners: role === 'owner' ? state.owners.add(userId) : state.owners.remove(userId),
+          admins: role === 'admin' ? state.admins.add(userId) : state.admins.remove(userId),
         };
       }
       case 'OrgMemberRemoved':
@@ -84,6 +86,7 @@ export const organizationDecider: Decider<OrganizationCommand, OrganizationEvent
           ...state,
           members: state.members.remove(event.data.userId),
           owners: state.owners.remove(event.data.userId),
+          admins: state.admins.remove(event.data.userId),
         };
       case 'OrgSettingsChanged':
         return { ...state, settings: event.data.settings, settingsChangedBy: event.ref };

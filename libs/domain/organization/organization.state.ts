@@ -20,6 +20,8 @@ export type OrganizationState =
       readonly members: PersistentMap<string, OrgMember>;
       /** The ids of the members whose role is `owner`, kept beside `members` so the last-owner rule is O(1). */
       readonly owners: PersistentSet<string>;
+      /** The ids of the members whose role is `admin`: with `owners`, who holds every chat (audit candidates, O(1) per question). */
+      readonly admins: PersistentSet<string>;
       readonly settings: OrgSettings;
       /** The event behind the current settings; null while they are the defaults of creation. */
       readonly settingsChangedBy: EventRef | null;

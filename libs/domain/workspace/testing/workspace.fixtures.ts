@@ -50,6 +50,7 @@ export function orgWith(
       roles.map(([userId, role], i) => [userId, { role, since: eventRefFor(i + 1, ORG_LOG) }]),
     ),
     owners: PersistentSet(roles.flatMap(([userId, role]) => (role === 'owner' ? [userId] : []))),
+    admins: PersistentSet(roles.flatMap(([userId, role]) => (role === 'admin' ? [userId] : []))),
     settings: { chatSharingDisabled: false, workspaceSharingDisabled },
     settingsChangedBy: null,
   };
