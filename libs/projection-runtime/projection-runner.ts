@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { type EventStore, type Position, type RecordedEvent, START } from '../event-store/index.js';
-import { applyEvents, type Upcast } from './apply-batch.js';
+import { type Position, type RecordedEvent } from '../event-store/index.js';
+import { applyEvents } from './apply-batch.js';
 import {
-  type CheckpointState,
   markCheckpointFailed,
   moveCheckpoint,
   readCheckpoint,
@@ -12,81 +11,22 @@ import {
   setCheckpointState,
 } from './checkpoint.js';
 import { ApplierConnection } from './applier-connection.js';
-import { installProjection } from './install.js';
-import { rebuildProjection, RebuildRefused, switchLockName } from './rebuild.js';
+import { installOrBuild } from './install-or-build.js';
+import { switchLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
 import { ANALYZE_AFTER_CATCH_UP_EVENTS, analyzeTables } from './statistics.js';
 import { SubscriptionBatches } from './subscription-batches.js';
+import {
+  type AppliedBatch,
+  applierLockName,
+  CheckpointMovedElsewhere,
+  errorMessage,
+  type ProjectionRunnerOptions,
+  type RunnerState,
+  type RunnerView,
+} from './runner-contract.js';
 
-/**
- * - standby: another process applies this projection (or this one cannot
- *   reach Postgres yet); it tries again every `lockRetryMs`.
- * - catching_up / live: this runner applies it; live once the subscription
- *   has delivered everything recorded when it started.
- * - failed: stopped at an event it cannot apply, until support staff skip it.
- * - stopped: not started, or stopped.
- */
-export type RunnerState = 'standby' | 'catching_up' | 'live' | 'failed' | 'stopped';
-
-/** What this process knows; the checkpoint row is the truth across processes (status.ts). */
-export interface RunnerView {
-  readonly name: string;
-  readonly state: RunnerState;
-  /** The last committed position this runner has seen; null until it first reads the checkpoint. */
-  readonly position: Position | null;
-  readonly lastError: string | null;
-}
-
-/** Reported after each committed batch: what metrics count. */
-export interface AppliedBatch {
-  readonly name: string;
-  readonly count: number;
-  readonly lastPosition: Position;
-  readonly state: Exclude<CheckpointState, 'failed'>;
-}
-
-export interface RetryOptions {
-  /** Attempts at a batch before narrowing it down to the failing event. */
-  readonly attempts?: number;
-  readonly initialDelayMs?: number;
-  readonly maxDelayMs?: number;
-}
-
-export interface ProjectionRunnerOptions {
-  readonly projection: Projection;
-  readonly eventStore: EventStore;
-  /** Owner role: installs the projection; its connection settings open the applier connection. */
-  readonly ownerPool: pg.Pool;
-  readonly logger: Logger;
-  readonly upcast: Upcast;
-  /** Most events per transaction (default 500). */
-  readonly batchSize?: number;
-  /** Backoff of a failing batch (defaults: 5 attempts, 100 ms doubling up to 5 s). */
-  readonly retry?: RetryOptions;
-  /** How often a standby runner asks for the lock, and a failed one rereads its row (default 1 s). */
-  readonly lockRetryMs?: number;
-  /** Called after each committed batch; must not throw (it is logged and ignored if it does). */
-  readonly onBatch?: (batch: AppliedBatch) => void;
-  /** A catch-up of at least this many events ends with ANALYZE of the tables (default 10,000). */
-  readonly analyzeAfterCatchUpEvents?: number;
-}
-
-/** The text whose `hashtext` keys a projection's applier lock (one key per projection name). */
-export function applierLockName(projectionName: string): string {
-  return `tenantry.projection:${projectionName}`;
-}
-
-/**
- * Whether some session holds the applier lock named `$1` in this database:
- * true when a runner is applying the projection, whichever process it is in.
- */
-export const APPLIER_LOCK_HELD_SQL = `
-  SELECT EXISTS (
-    SELECT 1 FROM pg_locks
-     WHERE locktype = 'advisory' AND granted AND objsubid = 1
-       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-       AND ((classid::bigint << 32) | objid::bigint) = hashtext($1)::bigint
-  ) AS held`;
+export * from './runner-contract.js';
 
 const DEFAULTS = {
   batchSize: 500,
@@ -172,11 +112,7 @@ export class ProjectionRunner {
     while (!this.stopped) {
       try {
         if (!this.installed) {
-          const outcome = await installProjection(this.options.ownerPool, this.projection);
-          if (outcome === 'needs-build')
-            await this.rebuildBeside('tables without a checkpoint of this version');
-          else if (await this.buildsInBulk())
-            await this.rebuildBeside('nothing applied yet, over a log that is not empty: built in bulk mode');
+          await installOrBuild(this.options, this.log, this.stopping.signal);
           this.installed = true;
         }
         if (connection?.lost) {
@@ -431,49 +367,6 @@ export class ProjectionRunner {
       throw new CheckpointMovedElsewhere(this.name, this.committed!);
   }
 
-  /**
-   * A projection with a bulk mode (Projection.completeBuild) that has
-   * applied nothing yet, over a log that already holds events (a new
-   * projection, a new database over an old log): built through a rebuild,
-   * whose pages leave work to the end, rather than caught up live batch by
-   * batch. Whoever installed it, this process or another.
-   */
-  private async buildsInBulk(): Promise<boolean> {
-    if (this.projection.completeBuild === undefined) return false;
-    const checkpoint = await readCheckpoint(this.options.ownerPool, this.name);
-    return checkpoint?.position === START && (await this.options.eventStore.headPosition()) !== START;
-  }
-
-  /**
-   * The tables exist without a checkpoint row, or at an older version
-   * (operators delete rows; a deploy bumps a version), or were just created
-   * for a projection built in bulk: rebuild beside them, while they keep
-   * serving, and switch in (rebuild.ts). Another process already rebuilding
-   * it is a problem of the loop: this runner waits.
-   */
-  private async rebuildBeside(why: string): Promise<void> {
-    this.log.warn({ version: this.projection.version, why }, 'rebuilding the projection beside its tables');
-    try {
-      const result = await rebuildProjection({
-        projection: this.projection,
-        eventStore: this.options.eventStore,
-        ownerPool: this.options.ownerPool,
-        upcast: this.options.upcast,
-        logger: this.log,
-        signal: this.stopping.signal,
-      });
-      this.log.info(
-        { position: result.position, events: result.eventsApplied, seconds: result.seconds },
-        'projection rebuilt and switched in',
-      );
-    } catch (error) {
-      if (error instanceof RebuildRefused && error.code === 'PROJECTION.REBUILD_RUNNING') {
-        throw new Error(`projection ${this.name} is being rebuilt by another process: waiting`);
-      }
-      throw error;
-    }
-  }
-
   private setState(state: RunnerState): void {
     this.view = { ...this.view, state };
   }
@@ -499,16 +392,4 @@ export class ProjectionRunner {
   private connectionConfig(): pg.ClientConfig {
     return { ...this.options.ownerPool.options, application_name: `tenantry-projection:${this.name}` };
   }
-}
-
-/** The checkpoint row was not where the lock holder left it: something outside the runner moved it. */
-class CheckpointMovedElsewhere extends Error {
-  constructor(name: string, expected: Position) {
-    super(`the checkpoint of ${name} is no longer at ${expected}`);
-    this.name = 'CheckpointMovedElsewhere';
-  }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,19 +1,12 @@
 import type pg from 'pg';
-import type { Logger } from 'pino';
-import {
-  type EventStore,
-  maxPosition,
-  type Position,
-  type RecordedEvent,
-  START,
-} from '../event-store/index.js';
+import { maxPosition, type Position, type RecordedEvent, START } from '../event-store/index.js';
 import { setTenant } from '../persistence/index.js';
-import { toProjectedEvent, type Upcast } from './apply-batch.js';
+import { toProjectedEvent } from './apply-batch.js';
 import { ApplierConnection } from './applier-connection.js';
 import { LazyTenant } from './lazy-tenant.js';
 import { notifyCheckpoint, readCheckpoint } from './checkpoint.js';
 import { completeBuild } from './complete-build.js';
-import { type BatchMode, openBatch, type Projection } from './projection.js';
+import { type BatchMode, openBatch } from './projection.js';
 import { analyzeTables } from './statistics.js';
 import {
   buildSchemaName,
@@ -22,6 +15,17 @@ import {
   splitTableName,
   tableRedirect,
 } from './side-tables.js';
+import {
+  type RebuildOptions,
+  type RebuildProgress,
+  RebuildRefused,
+  type RebuildResult,
+  buildLockName,
+  switchLockName,
+} from './rebuild-contract.js';
+import { countEvents, inTransaction, requireTenantTables } from './rebuild-support.js';
+
+export * from './rebuild-contract.js';
 
 /**
  * Blue/green rebuilds (DESIGN.md §8; README.md "Rebuilds"): the projection's
@@ -37,92 +41,6 @@ const SWITCH_ATTEMPTS = 200;
 const PAGE_TRANSACTION_BUDGET_MS = 100;
 /** Postgres: lock_timeout expired. */
 const LOCK_NOT_AVAILABLE = '55P03';
-
-/** The session advisory lock one rebuild of a projection holds (a second is refused). */
-export function buildLockName(projectionName: string): string {
-  return `tenantry.projection-build:${projectionName}`;
-}
-
-/**
- * The transaction advisory lock a switch holds exclusively and every batch
- * of the live runner holds shared: a switch waits for the batch in flight,
- * and the next batch waits for the switch, before touching any table.
- */
-export function switchLockName(projectionName: string): string {
-  return `tenantry.projection-switch:${projectionName}`;
-}
-
-export type RebuildRefusalCode =
-  | 'PROJECTION.REBUILD_RUNNING'
-  | 'PROJECTION.NOT_TENANT_SCOPED'
-  | 'PROJECTION.NOT_INSTALLED'
-  | 'PROJECTION.VERSION_MISMATCH'
-  | 'PROJECTION.REBUILD_INTERRUPTED'
-  | 'PROJECTION.REBUILD_FAILED';
-
-/** A rebuild that did not (or not yet) switch in, and why; `code` is stable. */
-export class RebuildRefused extends Error {
-  constructor(
-    readonly code: RebuildRefusalCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RebuildRefused';
-  }
-}
-
-export interface RebuildProgress {
-  readonly name: string;
-  /** `completing`: a bulk build's per-tenant end (Projection.completeBuild). */
-  readonly phase: 'building' | 'completing' | 'switching' | 'done';
-  /** The last event applied to the side tables. */
-  readonly position: Position;
-  /** The log's head when the rebuild (re)started; it moves on while the rebuild runs. */
-  readonly head: Position;
-  /** Events applied to the side tables, including those of a killed run resumed. */
-  readonly eventsApplied: number;
-  /** Events this run applied. */
-  readonly eventsThisRun: number;
-  /**
-   * Events of the log up to `head` (those of the org, with an org): the
-   * progress bar's total, also in `projection.builds.events_total`. The log
-   * grows while the rebuild runs, so `eventsApplied` may pass it at the end.
-   */
-  readonly total: number;
-}
-
-export interface RebuildOptions {
-  readonly projection: Projection;
-  readonly eventStore: EventStore;
-  /** Owner role: creates the side schema; its settings open the rebuild's own session. */
-  readonly ownerPool: pg.Pool;
-  readonly upcast: Upcast;
-  readonly logger: Logger;
-  /**
-   * Rebuild only this tenant's rows, reading only the streams that start
-   * with `streamPrefix` (the domain's tenant prefix; DESIGN.md §8 `--org`).
-   */
-  readonly tenant?: { readonly orgId: string; readonly streamPrefix: string };
-  /** Events per transaction (default 1000). */
-  readonly batchSize?: number;
-  readonly onProgress?: (progress: RebuildProgress) => void;
-  /** Stops between batches; what is committed stays, and the next run resumes from it. */
-  readonly signal?: AbortSignal;
-}
-
-export interface RebuildResult {
-  readonly name: string;
-  readonly version: number;
-  readonly policyVersion: number | null;
-  readonly orgId: string | null;
-  /** The checkpoint after the switch: never before where it was. */
-  readonly position: Position;
-  readonly eventsApplied: number;
-  readonly eventsThisRun: number;
-  /** Resumed the side tables of an earlier run that was killed or stopped. */
-  readonly resumed: boolean;
-  readonly seconds: number;
-}
 
 interface BuildRow {
   version: number;
@@ -461,50 +379,5 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   } finally {
     await pagesConnection?.close();
     await connection.close();
-  }
-}
-
-/**
- * Events of the log (of one org's streams) up to `head`: what a rebuild
- * counts to. The store counts them if it can (Postgres: milliseconds);
- * otherwise they are read, which costs about what reading them to apply does.
- */
-async function countEvents(eventStore: EventStore, streamPrefix: string | undefined, head: Position) {
-  if (eventStore.countEvents) {
-    return eventStore.countEvents({ upTo: head, ...(streamPrefix ? { streamPrefix } : {}) });
-  }
-  let count = 0;
-  for await (const event of eventStore.readAll(streamPrefix ? { streamPrefix } : {})) {
-    if (event.position > head) break;
-    count++;
-  }
-  return count;
-}
-
-async function requireTenantTables(client: pg.ClientBase, projection: Projection, schema: string) {
-  const { rows } = await client.query<{ table_name: string }>(
-    `SELECT t.table_name FROM information_schema.tables t
-      WHERE t.table_schema = $1 AND NOT EXISTS (
-        SELECT 1 FROM information_schema.columns c
-         WHERE c.table_schema = t.table_schema AND c.table_name = t.table_name AND c.column_name = 'org_id')`,
-    [schema],
-  );
-  if (rows.length > 0) {
-    throw new RebuildRefused(
-      'PROJECTION.NOT_TENANT_SCOPED',
-      `${projection.name} holds platform tables (${rows.map((r) => r.table_name).join(', ')}): rebuild it whole`,
-    );
-  }
-}
-
-async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
-  await client.query('BEGIN');
-  try {
-    const result = await work();
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
   }
 }
