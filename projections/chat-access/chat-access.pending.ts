@@ -8,6 +8,8 @@ export interface PendingOptions {
   readonly separateRootScopesAtMost?: number;
   /** Scopes of more stored rows than this replace their rows instead of diffing them (recompute's default). */
   readonly diffAtMost?: number;
+  /** Rows a recompute gathers before writing them (recompute's default). */
+  readonly rowsPerWrite?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ export class PendingRecomputes {
       for (const scope of recomputesOf(pending, this.separateAtMost))
         await recomputeAccess(client, orgId, scope, {
           ...(this.options.diffAtMost === undefined ? {} : { diffAtMost: this.options.diffAtMost }),
+          ...(this.options.rowsPerWrite === undefined ? {} : { rowsPerWrite: this.options.rowsPerWrite }),
         });
     }
     this.byOrg.clear();

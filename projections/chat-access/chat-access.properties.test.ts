@@ -34,9 +34,15 @@ let merging: ProjectionHarness;
 /** Bulk mode: each batch a build's batch, completed for its orgs at once. */
 let bulk: ProjectionHarness;
 beforeAll(async () => {
-  harness = await startProjectionHarness([chatAccessProjection]);
+  // Rows written two at a time: a recompute's writes cross their chunk boundary many times.
+  harness = await startProjectionHarness([
+    { ...chatAccessProjection, batch: () => chatAccessBatch({ rowsPerWrite: 2 }) },
+  ]);
   merging = await startProjectionHarness([
-    { ...chatAccessProjection, batch: () => chatAccessBatch({ separateRootScopesAtMost: 0, diffAtMost: 0 }) },
+    {
+      ...chatAccessProjection,
+      batch: () => chatAccessBatch({ separateRootScopesAtMost: 0, diffAtMost: 0, rowsPerWrite: 3 }),
+    },
   ]);
   bulk = await startProjectionHarness([{ ...chatAccessProjection, batch: () => completedBuildingBatch() }]);
 });

@@ -55,7 +55,11 @@ export async function recomputeAccess(
   client: pg.ClientBase,
   orgId: string,
   scope: AccessScope,
-  options: { readonly diffAtMost?: number } = {},
+  options: {
+    readonly diffAtMost?: number;
+    /** Rows gathered before they are written (tests make it small, to cross its boundary). */
+    readonly rowsPerWrite?: number;
+  } = {},
 ): Promise<RecomputeResult> {
   const normalized: AccessScope = {
     roots: scope.roots,
@@ -72,35 +76,35 @@ export async function recomputeAccess(
 
   const facts = await loadAccessFacts(client, orgId, normalized);
   const onlyChats = normalized.chats ? new Set(normalized.chats) : null;
-  const rows = emptyRows();
-  await forEachGrant(facts, onlyChats, (userId, chat, decision) => pushRow(rows, userId, chat, decision));
-
   const treeChats = [...facts.chats.keys()];
   const stored = await readScope(client, orgId, normalized, treeChats, options.diffAtMost ?? DIFF_AT_MOST);
-  if (stored === null) {
-    // Too many stored rows to compare in memory: replace the scope's rows instead.
-    const deleted = await deleteScope(client, orgId, normalized, treeChats);
-    await upsertRows(client, orgId, rows);
-    return { deleted, inserted: rows.userIds.length };
-  }
-  const changed = emptyRows();
-  for (let i = 0; i < rows.userIds.length; i++) {
-    const key = `${rows.userIds[i]}/${rows.chatIds[i]}`;
-    if (stored.get(key) !== storedForm(rows, i)) {
-      changed.userIds.push(rows.userIds[i]!);
-      changed.chatIds.push(rows.chatIds[i]!);
-      changed.permissions.push(rows.permissions[i]!);
-      changed.writeBlocked.push(rows.writeBlocked[i]!);
-      changed.workspaceIds.push(rows.workspaceIds[i]!);
-      changed.createdPositions.push(rows.createdPositions[i]!);
+  // Too many stored rows to compare in memory: the scope's rows are replaced instead.
+  const deleted = stored === null ? await deleteScope(client, orgId, normalized, treeChats) : 0;
+  // The rows to write leave in chunks as they are found: an org-wide scope of a large org grants
+  // millions of pairs, which must not all be held here at once.
+  let pending = emptyRows();
+  let inserted = 0;
+  const flush = async () => {
+    inserted += pending.userIds.length;
+    await upsertRows(client, orgId, pending);
+    pending = emptyRows();
+  };
+  await forEachGrant(facts, onlyChats, (userId, chat, decision) => {
+    if (stored !== null) {
+      const key = `${userId}/${chat.id}`;
+      const same = stored.get(key) === storedForm(chat, decision);
+      stored.delete(key);
+      if (same) return;
     }
-    stored.delete(key);
-  }
+    pushRow(pending, userId, chat, decision);
+    return pending.userIds.length >= (options.rowsPerWrite ?? INSERT_CHUNK) ? flush() : undefined;
+  });
+  await flush();
+  if (stored === null) return { deleted, inserted };
   // What is left was stored and is granted nothing now.
   const gone = [...stored.keys()].map((key) => key.split('/') as [string, string]);
   await deletePairs(client, orgId, gone);
-  await upsertRows(client, orgId, changed);
-  return { deleted: gone.length, inserted: changed.userIds.length };
+  return { deleted: gone.length, inserted };
 }
 
 export interface AccessRows {
@@ -127,37 +131,43 @@ export function emptyRows(): AccessRows {
 /**
  * Calls `onGrant` for every candidate pair of the loaded chats (only
  * `onlyChats`, when given) on which libs/authz grants something, and awaits
- * it when it answers a promise. Candidates are gathered per root as the
- * loop reaches it, and the loop yields to the event loop every
+ * it when it answers a promise. It goes root by root: a root's candidates
+ * are gathered when the loop reaches its tree and dropped when it leaves it,
+ * so memory holds one root's candidates, not every root's (an org-wide
+ * scope of the largest org has tens of thousands of roots, each with up to
+ * thousands of candidates). The loop yields to the event loop every
  * {@link EVALUATIONS_PER_YIELD} pairs or roots: the projector shares its
- * process with the API (`npm start`), and an org-wide scope of a large org
- * means millions of pairs and tens of thousands of roots.
+ * process with the API (`npm start`).
  */
 export async function forEachGrant(
   facts: LoadedFacts,
   onlyChats: ReadonlySet<string> | null,
   onGrant: (userId: string, chat: LoadedChat, decision: AccessDecision) => void | Promise<void>,
 ): Promise<void> {
-  const candidatesByRoot = new Map<string, readonly string[]>();
-  let work = 0;
+  const treeOf = new Map<string, LoadedChat[]>();
   for (const chat of facts.chats.values()) {
     if (onlyChats && !onlyChats.has(chat.id)) continue;
-    let candidates = candidatesByRoot.get(chat.rootId);
-    if (!candidates) {
-      const root = facts.chats.get(chat.rootId);
-      candidates = root ? [...facts.candidatesOf(root)] : [];
-      candidatesByRoot.set(chat.rootId, candidates);
-      work++;
-    }
-    for (const userId of candidates) {
-      if (++work >= EVALUATIONS_PER_YIELD) {
-        work = 0;
-        await yieldToEventLoop();
+    const tree = treeOf.get(chat.rootId);
+    if (tree) tree.push(chat);
+    else treeOf.set(chat.rootId, [chat]);
+  }
+  let work = 0;
+  for (const [rootId, tree] of treeOf) {
+    const root = facts.chats.get(rootId);
+    if (!root) continue;
+    const candidates = [...facts.candidatesOf(root)];
+    work++;
+    for (const chat of tree) {
+      for (const userId of candidates) {
+        if (++work >= EVALUATIONS_PER_YIELD) {
+          work = 0;
+          await yieldToEventLoop();
+        }
+        const decision = evaluateChatAccess(facts.factsFor(userId, chat));
+        if (decision.permissions.length === 0) continue;
+        const written = onGrant(userId, chat, decision);
+        if (written) await written;
       }
-      const decision = evaluateChatAccess(facts.factsFor(userId, chat));
-      if (decision.permissions.length === 0) continue;
-      const written = onGrant(userId, chat, decision);
-      if (written) await written;
     }
   }
 }
@@ -172,9 +182,9 @@ export function pushRow(rows: AccessRows, userId: string, chat: LoadedChat, deci
   rows.createdPositions.push(chat.createdBy.position);
 }
 
-/** A row's values as {@link readScope} reads them back: to tell a changed row from a confirmed one. */
-function storedForm(rows: AccessRows, i: number): string {
-  return `${rows.permissions[i]}|${rows.writeBlocked[i]}|${rows.workspaceIds[i] ?? ''}|${rows.createdPositions[i]}`;
+/** A granted pair's row values as {@link readScope} reads them back: to tell a changed row from a confirmed one. */
+function storedForm(chat: LoadedChat, decision: AccessDecision): string {
+  return `${decision.permissions.join(',')}|${decision.writeBlocked !== null}|${chat.workspaceId ?? ''}|${chat.createdBy.position}`;
 }
 
 /**
