@@ -114,3 +114,41 @@ export async function sequentialLatencies(
   }
   return samples;
 }
+
+/**
+ * Latencies in ms of a subject and its baseline, sampled in turns: each
+ * round times one call of each, and which goes first alternates. On a
+ * shared machine a burst of other work then lands on both series alike,
+ * where two series measured one after the other would each see a different
+ * stretch of noise, and their tails could not be compared.
+ */
+export async function interleavedLatencies(
+  count: number,
+  subject: (i: number) => Promise<unknown>,
+  baseline: (i: number) => Promise<unknown>,
+  warmup = Math.min(50, Math.ceil(count / 10)),
+): Promise<{ subject: number[]; baseline: number[] }> {
+  for (let i = 0; i < warmup; i++) {
+    await subject(i);
+    await baseline(i);
+  }
+  const timed = { subject: [] as number[], baseline: [] as number[] };
+  const time = async (series: number[], operation: () => Promise<unknown>) => {
+    const start = performance.now();
+    await operation();
+    series.push(performance.now() - start);
+  };
+  for (let i = 0; i < count; i++) {
+    const round = warmup + i;
+    const one = () => time(timed.subject, () => subject(round));
+    const other = () => time(timed.baseline, () => baseline(round));
+    if (i % 2 === 0) {
+      await one();
+      await other();
+    } else {
+      await other();
+      await one();
+    }
+  }
+  return timed;
+}
