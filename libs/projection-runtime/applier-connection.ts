@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { coalesceWrites } from '../persistence/index.js';
 
 /** The runner's own Postgres session: it holds the applier lock and runs every batch. */
 export class ApplierConnection {
@@ -18,6 +19,7 @@ export class ApplierConnection {
     options: { readonly pipeline?: boolean } = {},
   ): Promise<ApplierConnection> {
     const client = new pg.Client({ ...config, ...(options.pipeline ? { pipeline: true } : {}) });
+    coalesceWrites(client);
     const connection = new ApplierConnection(client);
     // Registered before connecting: a broken connection must never be an unhandled 'error'.
     client.on('error', (error) => {
