@@ -117,12 +117,17 @@ export class ReadTransaction {
    * client before its first `await` so they go out with `BEGIN`; its result
    * is returned with the open transaction. On any error the transaction is
    * rolled back, the connection released, and the error thrown.
+   *
+   * With `endWithFirst`, `first` is all the caller reads: the `COMMIT` goes
+   * out with the rest, so the whole transaction is one round trip, and the
+   * transaction is returned already ending (its {@link end} answers when
+   * the COMMIT has).
    */
   static async begin<T>(
     appPool: pg.Pool,
     scope: ReadScope,
     first: (client: pg.PoolClient) => Promise<T>,
-    options: { readonly oneSnapshot?: boolean } = {},
+    options: { readonly oneSnapshot?: boolean; readonly endWithFirst?: boolean } = {},
   ): Promise<{ transaction: ReadTransaction; first: T }> {
     const client = await appPool.connect();
     const transaction = new ReadTransaction(client);
@@ -135,10 +140,13 @@ export class ReadTransaction {
     } catch (error) {
       read = Promise.reject(error as Error);
     }
+    // A failed COMMIT is still seen by whoever awaits end(); this only keeps it from going unhandled.
+    if (options.endWithFirst) transaction.end().catch(() => undefined);
     const settled = await Promise.allSettled([begun, scoped, read]);
     const failed = settled.find((outcome) => outcome.status === 'rejected');
     if (failed) {
-      await transaction.abort();
+      // Already ending when the COMMIT went out with `first`: that COMMIT then rolls back.
+      await transaction.abort().catch(() => undefined);
       throw failed.reason;
     }
     return { transaction, first: (settled[2] as PromiseFulfilledResult<T>).value };

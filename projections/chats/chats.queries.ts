@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { type AclRole } from '../../libs/authz/policy.js';
-import { READ_MODEL_SCHEMA } from '../../libs/persistence/index.js';
+import { CURRENT_TENANT_SQL, READ_MODEL_SCHEMA } from '../../libs/persistence/index.js';
 import { groupMemberCountSql } from '../groups/index.js';
 import { CHAT_ACL_ENTRIES_TABLE, CHATS_TABLE } from './chats.projection.js';
 
@@ -91,23 +91,36 @@ export async function getChat(
   orgId: string,
   chatId: string,
 ): Promise<ChatView | null> {
-  const { rows } = await client.query<
-    ChatPeopleRow & {
-      chat_id: string;
-      title: string;
-      root_chat_id: string;
-      parent_chat_id: string | null;
-      workspace_id: string | null;
-      created_at: Date;
-    }
-  >(
-    `SELECT c.chat_id, c.title, ${CHAT_PEOPLE_SQL.columns},
+  return chatViewOf(await client.query<ChatViewRow>(chatViewSql('$1', '$2'), [orgId, chatId]));
+}
+
+/**
+ * {@link getChat} in the org the transaction's tenant names (organizations
+ * `enterOrg` sets it in the statement before): so it can go out in the same
+ * round trip as that statement. With no tenant set it finds nothing.
+ */
+export async function getTenantChat(client: pg.ClientBase, chatId: string): Promise<ChatView | null> {
+  return chatViewOf(await client.query<ChatViewRow>(chatViewSql(CURRENT_TENANT_SQL, '$1'), [chatId]));
+}
+
+type ChatViewRow = ChatPeopleRow & {
+  chat_id: string;
+  title: string;
+  root_chat_id: string;
+  parent_chat_id: string | null;
+  workspace_id: string | null;
+  created_at: Date;
+};
+
+function chatViewSql(orgId: string, chatId: string): string {
+  return `SELECT c.chat_id, c.title, ${CHAT_PEOPLE_SQL.columns},
             c.root_chat_id, c.parent_chat_id, c.workspace_id, c.created_at
      FROM ${CHATS_TABLE} c
      ${CHAT_PEOPLE_SQL.joins}
-     WHERE c.org_id = $1 AND c.chat_id = $2 AND c.deleted_at IS NULL`,
-    [orgId, chatId],
-  );
+     WHERE c.org_id = ${orgId} AND c.chat_id = ${chatId} AND c.deleted_at IS NULL`;
+}
+
+function chatViewOf({ rows }: pg.QueryResult<ChatViewRow>): ChatView | null {
   const row = rows[0];
   if (!row) return null;
   return {

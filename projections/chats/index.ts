@@ -5,6 +5,7 @@ export {
   type ChatPeopleRow,
   type ChatView,
   getChat,
+  getTenantChat,
   getChatAcl,
   peopleOf,
   type UserSummary,

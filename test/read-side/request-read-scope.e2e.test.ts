@@ -43,10 +43,14 @@ describe('the request read scope', () => {
 
   afterAll(() => app?.close());
 
-  /** Records the connections checked out of the app pool (by awaiting code, not pool.query) and what runs on them. */
+  /**
+   * Records the connections checked out of the app pool (by awaiting code, not pool.query), what
+   * runs on them, and how many writes reach their sockets: statements sent together leave in one
+   * write (libs/persistence coalesceWrites), so writes count round trips.
+   */
   function recordAppPool(pool: pg.Pool) {
     const original = pool.connect;
-    const seen = { connects: 0, statements: [] as string[] };
+    const seen = { connects: 0, statements: [] as string[], writes: 0 };
     pool.connect = function (this: pg.Pool, ...args: unknown[]) {
       if (args.length > 0) return (original as (...a: unknown[]) => unknown).apply(this, args);
       seen.connects++;
@@ -54,12 +58,26 @@ describe('the request read scope', () => {
         (client) => {
           const query = client.query;
           const release = client.release;
+          const socket = client.connection.stream;
+          const [write, writev] = [socket._write, socket._writev];
+          socket._write = function (this: typeof socket, ...writeArgs: Parameters<typeof write>) {
+            seen.writes++;
+            return write.apply(this, writeArgs);
+          };
+          if (writev) {
+            socket._writev = function (this: typeof socket, ...writeArgs: Parameters<typeof writev>) {
+              seen.writes++;
+              return writev.apply(this, writeArgs);
+            };
+          }
           client.query = function (this: pg.PoolClient, ...queryArgs: unknown[]) {
             const text = queryArgs[0];
             seen.statements.push(typeof text === 'string' ? text : String((text as { text?: string }).text));
             return (query as (...a: unknown[]) => unknown).apply(this, queryArgs);
           } as typeof client.query;
           client.release = function (this: pg.PoolClient, ...releaseArgs: unknown[]) {
+            socket._write = write;
+            socket._writev = writev;
             client.query = query;
             client.release = release;
             return (release as (...a: unknown[]) => unknown).apply(this, releaseArgs);
@@ -80,21 +98,27 @@ describe('the request read scope', () => {
     return { checkedOut: pool.totalCount - pool.idleCount };
   }
 
-  it('answers a GET of a chat from one connection, in one transaction', async () => {
+  it('answers a GET of a chat from one connection, in one transaction, in one round trip', async () => {
     const pool = app.database.appPool;
-    await poolSettled(pool);
-    const recording = recordAppPool(pool);
-    try {
-      const answer = await app.request('GET', chatPath, { token: owner.token, consistent: false });
-      expect(answer).toMatchObject({ status: 200, body: { chat: { id: chatId } } });
-      expect(await poolSettled(pool)).toEqual({ checkedOut: 0 });
-    } finally {
-      recording.stop();
+    for (const [token, status] of [
+      [owner.token, 200],
+      [outsider.token, 404],
+    ] as const) {
+      await poolSettled(pool);
+      const recording = recordAppPool(pool);
+      try {
+        const answer = await app.request('GET', chatPath, { token, consistent: false });
+        expect(answer.status).toBe(status);
+        if (status === 200) expect(answer.body).toMatchObject({ chat: { id: chatId, title: 'scoped' } });
+        expect(await poolSettled(pool)).toEqual({ checkedOut: 0 });
+      } finally {
+        recording.stop();
+      }
+      const { connects, statements, writes } = recording.seen;
+      expect({ connects, writes }).toEqual({ connects: 1, writes: 1 });
+      expect(statements.filter((text) => text.startsWith('BEGIN'))).toHaveLength(1);
+      expect(statements.at(-1)).toBe('COMMIT');
     }
-    const { connects, statements } = recording.seen;
-    expect(connects).toBe(1);
-    expect(statements.filter((text) => text.startsWith('BEGIN'))).toHaveLength(1);
-    expect(statements.at(-1)).toBe('COMMIT');
   });
 
   it('gives every connection back, whatever the answer', async () => {

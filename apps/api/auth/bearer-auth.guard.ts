@@ -12,6 +12,7 @@ import {
   accepts,
   READ_SCOPE,
   READS_MODELS,
+  type ReadsModelsOptions,
   ReadScopes,
   type RequestReadScope,
   type ScopedRequest,
@@ -138,8 +139,11 @@ export class BearerAuthGuard implements CanActivate {
       return true;
     }
 
-    const reads =
-      audience === 'user' && this.reflector.getAllAndOverride<boolean>(READS_MODELS, targets) === true;
+    const readOptions =
+      audience === 'user'
+        ? this.reflector.getAllAndOverride<ReadsModelsOptions | undefined>(READS_MODELS, targets)
+        : undefined;
+    const reads = readOptions !== undefined;
     if (!reads || mustWait || malformedPosition !== undefined) {
       let principal = (await this.authenticate(credential)) ?? (await refuse());
       if (malformedPosition !== undefined) throw malformedPosition;
@@ -157,7 +161,7 @@ export class BearerAuthGuard implements CanActivate {
     }
 
     const { org, chatId } = request.params as Record<string, string | undefined>;
-    const opened = await this.openScope(credential, { org, chatId });
+    const opened = await this.openScope(credential, { org, chatId, answer: readOptions!.answer });
     if (!opened) return refuse();
     request[READ_SCOPE] = opened.scope;
     request[PRINCIPAL] = opened.principal;

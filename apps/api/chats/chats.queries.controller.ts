@@ -61,13 +61,11 @@ export class ChatsQueriesController {
     description:
       "`{ chat: { id, title, owner: { id, displayName }, createdBy: { id, displayName }, rootChatId, parentChatId, workspaceId, createdAt, permissions, writeBlocked } }`; `owner` is the root's owner, `createdBy` who created this chat",
   })
-  async get(@CurrentReadScope() scope: RequestReadScope, @Param('chatId', UuidParamPipe) chatId: string) {
-    return scope.inOrg(async (client, { orgId }) => {
-      const access = scope.readableChat();
-      const chat = await getChat(client, orgId, chatId);
-      if (!chat) throw new ProblemError(notFoundProblem());
-      return { chat: { ...chat, permissions: access.permissions, writeBlocked: access.writeBlocked } };
-    });
+  @ReadsModels({ answer: 'chat' })
+  get(@CurrentReadScope() scope: RequestReadScope, @Param('chatId', UuidParamPipe) _chatId: string) {
+    // Read with the caller's access in the scope's one round trip (@ReadsModels above).
+    const { chat, access } = scope.readableChatView();
+    return { chat: { ...chat, permissions: access.permissions, writeBlocked: access.writeBlocked } };
   }
 
   /** Oldest first. */

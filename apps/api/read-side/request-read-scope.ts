@@ -13,6 +13,7 @@ import { finalize, type Observable } from 'rxjs';
 import { isUuid, SLUG_PATTERN } from '../../../libs/domain/kernel/index.js';
 import { ReadTransaction } from '../../../libs/persistence/index.js';
 import { type ChatAccess, getCallerChatAccess } from '../../../projections/chat-access/index.js';
+import { type ChatView, getTenantChat } from '../../../projections/chats/index.js';
 import { enterOrg, type OrgMembership } from '../../../projections/organizations/index.js';
 import { authenticateCaller, type TokenLookup } from '../../../projections/users/index.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
@@ -39,8 +40,18 @@ import { READ_SIDE, type ReadSide } from './read-side.js';
 
 export const READS_MODELS = 'tenantry:readsModels';
 
+export interface ReadsModelsOptions {
+  /**
+   * The route's answer is the chat the path names, and nothing more is read
+   * (GET …/chats/{chatId}): the scope reads the chat in its opening round
+   * trip and sends the COMMIT with it, so the request makes one round trip to
+   * Postgres in all. The handler takes it from {@link RequestReadScope.readableChatView}.
+   */
+  readonly answer?: 'chat';
+}
+
 /** The route (or every route of the controller) answers from the read models: the guard opens its read scope. */
-export const ReadsModels = () => SetMetadata(READS_MODELS, true);
+export const ReadsModels = (options: ReadsModelsOptions = {}) => SetMetadata(READS_MODELS, options);
 
 /** Where the guard leaves the read scope on the request. */
 export const READ_SCOPE = Symbol('readScope');
@@ -67,6 +78,8 @@ export type ScopeCaller =
 export interface ScopeTarget {
   readonly org?: string | undefined;
   readonly chatId?: string | undefined;
+  /** See {@link ReadsModelsOptions.answer}. */
+  readonly answer?: 'chat' | undefined;
 }
 
 export class RequestReadScope {
@@ -76,6 +89,8 @@ export class RequestReadScope {
     readonly userId: string,
     private readonly membership: OrgMembership | null,
     private readonly chatAccess: ChatAccess | null,
+    /** The chat the path names, when the route's answer is it (null: none such); undefined when not read. */
+    private readonly chat: ChatView | null | undefined = undefined,
   ) {}
 
   /** Platform reads for the caller (their profile, tokens, the orgs they belong to): no tenant set. */
@@ -106,6 +121,23 @@ export class RequestReadScope {
   }
 
   /**
+   * The chat the path names, read with the scope (routes marked
+   * `@ReadsModels({ answer: 'chat' })`), and the caller's access to it, when
+   * that lets them read it; otherwise the one 404 body, as
+   * {@link readableChat}.
+   */
+  readableChatView(): { chat: ChatView; access: ChatAccess } {
+    const access = this.readableChat();
+    if (this.chat === undefined) {
+      throw new Error(
+        "the chat was not read with the scope: mark the route @ReadsModels({ answer: 'chat' })",
+      );
+    }
+    if (this.chat === null) throw new ProblemError(notFoundProblem());
+    return { chat: this.chat, access };
+  }
+
+  /**
    * Ends the transaction and gives its connection back: the interceptor does
    * it after every request; a handler with slow work left that reads nothing
    * more (audit replay) does it early. Idempotent.
@@ -131,7 +163,10 @@ export class ReadScopes {
   ): Promise<{ scope: RequestReadScope | null; lookup: TokenLookup | null }> {
     const org = orgOf(target.org);
     const chatId =
-      org !== null && target.chatId !== undefined && isUuid(target.chatId) ? target.chatId : null;
+      org !== null && target.chatId !== undefined && isUuid(target.chatId)
+        ? target.chatId.toLowerCase()
+        : null;
+    const answersChat = target.answer === 'chat';
     const { transaction, first } = await ReadTransaction.begin(
       this.readSide.appPool,
       caller.kind === 'user' ? { userId: caller.userId } : {},
@@ -140,10 +175,12 @@ export class ReadScopes {
         Promise.all([
           caller.kind === 'token' ? authenticateCaller(client, caller.hash, caller.claimedUserId) : null,
           org === null ? null : enterOrg(client, org),
-          chatId === null ? null : getCallerChatAccess(client, chatId.toLowerCase()),
+          chatId === null ? null : getCallerChatAccess(client, chatId),
+          chatId === null || !answersChat ? null : getTenantChat(client, chatId),
         ]),
+      { endWithFirst: answersChat },
     );
-    const [lookup, membership, access] = first;
+    const [lookup, membership, access, chat] = first;
     let userId: string;
     if (caller.kind === 'user') {
       userId = caller.userId;
@@ -153,7 +190,14 @@ export class ReadScopes {
       await transaction.end();
       return { scope: null, lookup };
     }
-    return { scope: new RequestReadScope(transaction, userId, membership, access), lookup };
+    const scope = new RequestReadScope(
+      transaction,
+      userId,
+      membership,
+      access,
+      answersChat ? chat : undefined,
+    );
+    return { scope, lookup };
   }
 }
 
