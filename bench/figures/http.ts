@@ -80,21 +80,34 @@ interface FreshnessResult {
   readonly maxMs: number | null;
 }
 
-/** B6: acknowledgement → visible to queries, at a steady 1,000 commands/s over HTTP. */
+/**
+ * The rate of B6's second series: low enough for these 2-core machines to
+ * sustain, so its freshness is the projector's and not a queue's.
+ */
+const SUSTAINED_RATE = 100;
+
+/**
+ * B6: acknowledgement → visible to queries, at a steady 1,000 commands/s
+ * over HTTP. A second series at {@link SUSTAINED_RATE}/s goes in the
+ * details: when the service cannot take 1,000 commands/s, the first series
+ * measures the queue in front of it, and the second says how fresh the read
+ * models are when there is none.
+ */
 export async function freshness(bench: HttpBench): Promise<Figure> {
   const org = bench.manifest.largest;
   const rate = 1_000;
-  const [result, eventLoop] = await withEventLoopDelay(() =>
+  const run = (offered: number) =>
     runLoad<FreshnessResult>(bench.env, {
       kind: 'freshness',
       baseUrl: bench.baseUrl,
       org: org.orgId,
       chatIds: org.writableChatIds.slice(0, 200),
       token: bench.manifest.tokens.get(org.ownerId)!,
-      rate,
+      rate: offered,
       seconds: bench.seconds,
-    }),
-  );
+    });
+  const [result, eventLoop] = await withEventLoopDelay(() => run(rate));
+  const sustained = await run(SUSTAINED_RATE);
   return figure({
     id: 'B6',
     name: `freshness: command acknowledged → visible to queries, at ${rate} commands/s offered (p99)`,
@@ -105,6 +118,16 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
     target: { kind: 'valueAtMost', value: 100 },
     alsoMet: result.errors === 0 && result.achievedRate >= rate * 0.95,
     eventLoop,
-    details: { ...result },
+    details: {
+      ...result,
+      sustained: {
+        offeredRate: SUSTAINED_RATE,
+        achievedRate: sustained.achievedRate,
+        errors: sustained.errors,
+        p50Ms: sustained.p50Ms,
+        p99Ms: sustained.p99Ms,
+        maxMs: sustained.maxMs,
+      },
+    },
   });
 }
