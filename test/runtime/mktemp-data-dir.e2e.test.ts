@@ -52,6 +52,7 @@ import { resolveOperatorToken, type TenantryConfig } from '../../libs/config/ind
       logLevel: 'info',
       appDbPassword: undefined,
       projector: true,
+      httpAdapter: 'express',
     };
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
     // In main.ts's order: the operator token lands in the directory before Postgres starts.
