@@ -9,7 +9,7 @@
  * The figures go to stderr and, as JSON, to AB_OUT when set.
  *
  *   npm run build && npx swc bench -d dist -q && \
- *     TENANTRY_DATA_DIR=$(mktemp -d) PORT=3100 node dist/bench/http-adapters.js [rounds] [seconds] > service.log
+ *     TENANTRY_DATA_DIR=$(mktemp -d) PORT=3100 node dist/bench/http-adapters.js [rounds] [seconds] [routes] > service.log
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +37,8 @@ const CHATS = 60;
 
 const rounds = Number(process.argv[2] ?? 2);
 const seconds = Number(process.argv[3] ?? 10);
+/** Only the routes whose names contain one of these words (comma-separated), e.g. `chat`. */
+const only = process.argv[4]?.split(',');
 
 interface Route {
   readonly name: string;
@@ -136,6 +138,7 @@ async function compare(
       post: '{"body":"load"}',
     },
   ];
+  const chosen = only ? routes.filter((r) => only.some((word) => r.name.includes(word))) : routes;
   const load = (adapter: HttpAdapterName, route: Route, duration: number) =>
     runLoad({
       kind: 'autocannon',
@@ -148,12 +151,12 @@ async function compare(
       seconds: duration,
       ...(route.post ? { method: 'POST', body: route.post } : {}),
     });
-  for (const route of routes.filter((r) => !r.post)) {
+  for (const route of chosen.filter((r) => !r.post)) {
     for (const adapter of ADAPTERS) await load(adapter, route, WARM_UP_SECONDS);
   }
   const rows: Row[] = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const [i, route] of routes.entries()) {
+    for (const [i, route] of chosen.entries()) {
       const order = (round + i) % 2 === 0 ? ADAPTERS : [...ADAPTERS].reverse();
       for (const adapter of order) {
         // A command run leaves the projector work: it is done before the next run starts.
