@@ -16,7 +16,7 @@ import {
 } from './http/json-body.js';
 
 export interface CreateAppOptions extends AppModuleOptions {
-  /** The HTTP server under Nest (TENANTRY_HTTP_ADAPTER); Express unless told otherwise. */
+  /** The HTTP server under Nest (TENANTRY_HTTP_ADAPTER); Fastify unless told otherwise. */
   readonly httpAdapter?: HttpAdapterName;
 }
 
@@ -27,7 +27,7 @@ export interface CreateAppOptions extends AppModuleOptions {
  */
 export async function createApp(options: CreateAppOptions): Promise<INestApplication> {
   const app =
-    options.httpAdapter === 'fastify' ? await createFastifyApp(options) : await createExpressApp(options);
+    options.httpAdapter === 'express' ? await createExpressApp(options) : await createFastifyApp(options);
   app.useLogger(app.get(Logger));
   serveOpenApi(app);
   return app;

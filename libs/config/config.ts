@@ -32,7 +32,7 @@ export interface TenantryConfig {
    * (`off`: API replicas, the scale-out path).
    */
   readonly projector: boolean;
-  /** TENANTRY_HTTP_ADAPTER: `express` (the default) or `fastify`. */
+  /** TENANTRY_HTTP_ADAPTER: `fastify` (the default) or `express` (README, "HTTP: Fastify or Express"). */
   readonly httpAdapter: HttpAdapterName;
 }
 
@@ -92,7 +92,7 @@ export function loadConfig(
     problems.push(`TENANTRY_PROJECTOR must be on or off (got "${value('TENANTRY_PROJECTOR')}")`);
   }
 
-  const httpAdapter = (value('TENANTRY_HTTP_ADAPTER')?.toLowerCase() ?? 'express') as HttpAdapterName;
+  const httpAdapter = (value('TENANTRY_HTTP_ADAPTER')?.toLowerCase() ?? 'fastify') as HttpAdapterName;
   if (!HTTP_ADAPTERS.includes(httpAdapter)) {
     problems.push(
       `TENANTRY_HTTP_ADAPTER must be one of ${HTTP_ADAPTERS.join(', ')} (got "${value('TENANTRY_HTTP_ADAPTER')}")`,

@@ -32,7 +32,7 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       appDbPassword: undefined,
       projector: true,
-      httpAdapter: 'express',
+      httpAdapter: 'fastify',
     });
   });
 
@@ -47,7 +47,7 @@ describe('configuration from the environment', () => {
         LOG_LEVEL: 'DEBUG',
         TENANTRY_APP_DB_PASSWORD: 'app-secret',
         TENANTRY_PROJECTOR: 'OFF',
-        TENANTRY_HTTP_ADAPTER: 'Fastify',
+        TENANTRY_HTTP_ADAPTER: 'Express',
       },
       cwd,
     );
@@ -60,7 +60,7 @@ describe('configuration from the environment', () => {
       logLevel: 'debug',
       appDbPassword: 'app-secret',
       projector: false,
-      httpAdapter: 'fastify',
+      httpAdapter: 'express',
     });
   });
 

@@ -2,9 +2,9 @@ import { type HttpAdapterName } from '../../libs/config/index.js';
 
 /**
  * The HTTP adapter the HTTP tests run the API on: TENANTRY_HTTP_ADAPTER as
- * the service reads it, Express when unset. `TENANTRY_HTTP_ADAPTER=fastify`
- * runs the same tests on Fastify.
+ * the service reads it, Fastify when unset. `TENANTRY_HTTP_ADAPTER=express`
+ * runs the same tests on Express.
  */
 export function testHttpAdapter(): HttpAdapterName {
-  return process.env.TENANTRY_HTTP_ADAPTER?.trim().toLowerCase() === 'fastify' ? 'fastify' : 'express';
+  return process.env.TENANTRY_HTTP_ADAPTER?.trim().toLowerCase() === 'express' ? 'express' : 'fastify';
 }
