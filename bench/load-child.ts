@@ -12,6 +12,9 @@ interface AutocannonJob {
   readonly headers: Record<string, string>;
   readonly connections: number;
   readonly seconds: number;
+  /** GET unless told otherwise; the same body on every request. */
+  readonly method?: 'GET' | 'POST';
+  readonly body?: string;
 }
 
 interface FreshnessJob {
@@ -41,11 +44,14 @@ async function runAutocannon(job: AutocannonJob) {
     headers: job.headers,
     connections: job.connections,
     duration: job.seconds,
+    ...(job.method ? { method: job.method } : {}),
+    ...(job.body === undefined ? {} : { body: job.body }),
   });
   return {
     requestsPerSecond: out.requests.average,
     requests: out.requests.total,
     errors: out.errors + out.timeouts + out.non2xx,
+    p50Ms: out.latency.p50,
     p99Ms: out.latency.p99,
   };
 }

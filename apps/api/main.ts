@@ -25,7 +25,12 @@ await runService({
         'TENANTRY_PROJECTOR=off: no projector in this process; a projector process applies the log',
       );
     }
-    const app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });
+    const app = await createApp({
+      ...runtime,
+      logger,
+      operatorToken: operatorToken.token,
+      httpAdapter: config.httpAdapter,
+    });
     shutdown.add('http', () => app.close());
     await app.listen(config.port);
     const { port } = app.getHttpServer().address() as AddressInfo;
@@ -36,6 +41,7 @@ await runService({
         url: `http://localhost:${port}`,
         operatorTokenPrefix: tokenPrefix(operatorToken.token),
         dataDir: config.dataDir,
+        httpAdapter: config.httpAdapter,
       },
       'tenantry started',
     );

@@ -4,6 +4,10 @@ import path from 'node:path';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The HTTP servers Nest can run the API on (TENANTRY_HTTP_ADAPTER). */
+export const HTTP_ADAPTERS = ['express', 'fastify'] as const;
+export type HttpAdapterName = (typeof HTTP_ADAPTERS)[number];
+
 /**
  * Everything Tenantry reads from its environment (DESIGN.md §3), parsed once
  * at startup. Each setting has a default that works with no setup.
@@ -28,6 +32,8 @@ export interface TenantryConfig {
    * (`off`: API replicas, the scale-out path).
    */
   readonly projector: boolean;
+  /** TENANTRY_HTTP_ADAPTER: `fastify` (the default) or `express` (README, "HTTP: Fastify or Express"). */
+  readonly httpAdapter: HttpAdapterName;
 }
 
 /** A bad environment: every problem found, one per line, so one restart fixes them all. */
@@ -86,6 +92,13 @@ export function loadConfig(
     problems.push(`TENANTRY_PROJECTOR must be on or off (got "${value('TENANTRY_PROJECTOR')}")`);
   }
 
+  const httpAdapter = (value('TENANTRY_HTTP_ADAPTER')?.toLowerCase() ?? 'fastify') as HttpAdapterName;
+  if (!HTTP_ADAPTERS.includes(httpAdapter)) {
+    problems.push(
+      `TENANTRY_HTTP_ADAPTER must be one of ${HTTP_ADAPTERS.join(', ')} (got "${value('TENANTRY_HTTP_ADAPTER')}")`,
+    );
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
@@ -96,6 +109,7 @@ export function loadConfig(
     logLevel,
     appDbPassword: value('TENANTRY_APP_DB_PASSWORD'),
     projector: projectorSetting === 'on',
+    httpAdapter,
   };
 }
 

@@ -32,6 +32,7 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       appDbPassword: undefined,
       projector: true,
+      httpAdapter: 'fastify',
     });
   });
 
@@ -46,6 +47,7 @@ describe('configuration from the environment', () => {
         LOG_LEVEL: 'DEBUG',
         TENANTRY_APP_DB_PASSWORD: 'app-secret',
         TENANTRY_PROJECTOR: 'OFF',
+        TENANTRY_HTTP_ADAPTER: 'Express',
       },
       cwd,
     );
@@ -58,6 +60,7 @@ describe('configuration from the environment', () => {
       logLevel: 'debug',
       appDbPassword: 'app-secret',
       projector: false,
+      httpAdapter: 'express',
     });
   });
 
@@ -84,6 +87,7 @@ describe('configuration from the environment', () => {
     [{ EVENTSTORE_URL: 'http://eventstore:2113' }, /^EVENTSTORE_URL must start with esdb:\/\//],
     [{ TENANTRY_OPERATOR_TOKEN: 'short' }, /^TENANTRY_OPERATOR_TOKEN must be at least 32 characters/],
     [{ TENANTRY_PROJECTOR: 'maybe' }, /^TENANTRY_PROJECTOR must be on or off/],
+    [{ TENANTRY_HTTP_ADAPTER: 'koa' }, /^TENANTRY_HTTP_ADAPTER must be one of express, fastify/],
   ])('refuses %j', (env, message) => {
     const problems = problemsOf(env);
     expect(problems).toHaveLength(1);

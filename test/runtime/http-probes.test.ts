@@ -3,6 +3,7 @@ import { type AddressInfo } from 'node:net';
 import pg from 'pg';
 import { pino } from 'pino';
 import { createApp } from '../../apps/api/create-app.js';
+import { testHttpAdapter } from '../support/http-adapter.js';
 import { type ReadyBody } from '../../apps/api/health/health.controller.js';
 import {
   createLogger,
@@ -41,6 +42,7 @@ async function startApp(
     eventStore: eventStore as EventStore,
     database,
     operatorToken: OPERATOR_TOKEN,
+    httpAdapter: testHttpAdapter(),
   });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -4,6 +4,7 @@ import { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createApp } from '../../apps/api/create-app.js';
+import { testHttpAdapter } from '../support/http-adapter.js';
 import {
   createLogger,
   installProjections,
@@ -52,6 +53,7 @@ import { resolveOperatorToken, type TenantryConfig } from '../../libs/config/ind
       logLevel: 'info',
       appDbPassword: undefined,
       projector: true,
+      httpAdapter: testHttpAdapter(),
     };
     const logger = createLogger('info', { write: (line: string) => void logs.push(JSON.parse(line)) });
     // In main.ts's order: the operator token lands in the directory before Postgres starts.
@@ -59,7 +61,12 @@ import { resolveOperatorToken, type TenantryConfig } from '../../libs/config/ind
     runtime = await startRuntime(config, logger);
     await installProjections(runtime.database.ownerPool);
     projector = startProjector(runtime, logger);
-    app = await createApp({ ...runtime, logger, operatorToken: operatorToken.token });
+    app = await createApp({
+      ...runtime,
+      logger,
+      operatorToken: operatorToken.token,
+      httpAdapter: config.httpAdapter,
+    });
     await app.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 

@@ -2,6 +2,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testHttpAdapter } from './http-adapter.js';
 
 /**
  * Test support for tests that run our code in child processes, to kill them
@@ -43,7 +44,8 @@ export function killChildren(): void {
 
 /**
  * Runs `node script args` with only PATH and `env` in its environment: no
- * DATABASE_URL or NODE_OPTIONS leaking in from the test run.
+ * DATABASE_URL or NODE_OPTIONS leaking in from the test run. The one setting
+ * passed on is the HTTP adapter the test run chose (test/support/http-adapter.ts).
  */
 export function spawnChild(
   script: string,
@@ -51,7 +53,11 @@ export function spawnChild(
 ): Child {
   const child = spawn(process.execPath, [script, ...(options.args ?? [])], {
     ...(options.cwd ? { cwd: options.cwd } : {}),
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      TENANTRY_HTTP_ADAPTER: testHttpAdapter(),
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -1,6 +1,5 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { type Request } from 'express';
 import { AggregateStore } from '../../../libs/command-runtime/index.js';
 import { streams } from '../../../libs/domain/streams.js';
 import { userDecider } from '../../../libs/domain/user/user.decider.js';
@@ -20,6 +19,7 @@ import {
 } from '../read-side/request-read-scope.js';
 import { OPERATOR_TOKEN } from '../injection-tokens.js';
 import { notFoundProblem, ProblemError } from '../http/problem-details.js';
+import { type HttpRequest } from '../http/http-exchange.js';
 import { claimedUserId, hashToken, isWellFormed, sameDigest } from '../../../libs/application/index.js';
 import { type Audience, AUDIENCE } from './auth.decorators.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
@@ -111,8 +111,8 @@ export class BearerAuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const audience = this.reflector.getAllAndOverride<Audience | undefined>(AUDIENCE, targets) ?? 'user';
     if (audience === 'public') return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest & ScopedRequest & Request>();
-    const address = request.ip ?? request.socket.remoteAddress ?? 'unknown';
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & ScopedRequest & HttpRequest>();
+    const address = request.ip ?? request.socket?.remoteAddress ?? 'unknown';
     await this.failures.refuseIfBlocked(address);
     const refuse = async (): Promise<never> => {
       throw await this.failures.refusal(address, unauthorized());

@@ -1,5 +1,4 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { type ServerResponse } from 'node:http';
 import { InjectPinoLogger, type PinoLogger } from 'nestjs-pino';
 import { type EventStore } from '../../../libs/event-store/index.js';
 import { type Database } from '../../../libs/persistence/index.js';
@@ -8,6 +7,7 @@ import { EVENT_STORE } from '../injection-tokens.js';
 import { DATABASE } from '../injection-tokens.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 import { Public } from '../auth/auth.decorators.js';
+import { type HttpResponse } from '../http/http-exchange.js';
 
 /** A check that has not answered in this time counts as down: a probe must answer quickly. */
 export const READY_CHECK_TIMEOUT_MS = 2_000;
@@ -50,14 +50,14 @@ export class HealthController {
   }
 
   @Get('ready')
-  async ready(@Res({ passthrough: true }) response: ServerResponse): Promise<ReadyBody> {
+  async ready(@Res({ passthrough: true }) response: HttpResponse): Promise<ReadyBody> {
     const [eventStore, postgres, projections] = await Promise.all([
       this.check('eventStore', () => this.eventStore.ping()),
       this.check('postgres', () => this.database.ping()),
       this.check('projections', () => this.projectionsServing()),
     ]);
     const ok = eventStore === 'up' && postgres === 'up' && projections === 'up';
-    response.statusCode = ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE;
+    response.status(ok ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
     return { status: ok ? 'ok' : 'unavailable', checks: { eventStore, postgres, projections } };
   }
 

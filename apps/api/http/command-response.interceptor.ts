@@ -1,7 +1,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import { type Response } from 'express';
 import { map, type Observable } from 'rxjs';
 import { CommandResponse, CONSISTENCY_TOKEN_HEADER } from './command-response.js';
+import { type HttpResponse } from './http-exchange.js';
 
 /** Renders CommandResponse: status, consistency token header, and `position` in the body. */
 @Injectable()
@@ -10,9 +10,9 @@ export class CommandResponseInterceptor implements NestInterceptor {
     return next.handle().pipe(
       map((result: unknown) => {
         if (!(result instanceof CommandResponse)) return result;
-        const response = context.switchToHttp().getResponse<Response>();
+        const response = context.switchToHttp().getResponse<HttpResponse>();
         response.status(result.status);
-        response.setHeader(CONSISTENCY_TOKEN_HEADER, result.position);
+        response.header(CONSISTENCY_TOKEN_HEADER, result.position);
         if (result.body === undefined) return undefined;
         return { ...result.body, position: result.position };
       }),

@@ -14,8 +14,8 @@ function filterAndAnswer() {
   const answer = { status: 0, headers: {} as Record<string, string>, type: '', body: '' };
   const response = {
     headersSent: false,
-    set(headers: Record<string, string>) {
-      Object.assign(answer.headers, headers);
+    header(name: string, value: string) {
+      answer.headers[name] = value;
       return this;
     },
     status(status: number) {

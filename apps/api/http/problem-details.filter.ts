@@ -1,5 +1,4 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
-import { type Response } from 'express';
 import { PinoLogger } from 'nestjs-pino';
 import { DomainError, type DomainErrorKind } from '../../../libs/domain/kernel/index.js';
 import { isDatabaseUnavailable } from '../../../libs/persistence/index.js';
@@ -10,6 +9,7 @@ import {
   ProblemError,
   type ProblemDetails,
 } from './problem-details.js';
+import { headersSent, type HttpResponse } from './http-exchange.js';
 
 const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -42,7 +42,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<HttpResponse>();
     let answer = exception;
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn({ err: exception }, 'Postgres is unavailable: answered 503');
@@ -53,9 +53,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (body.status >= 500 && !(answer instanceof ProblemError)) {
       this.logger.error({ err: exception }, 'request failed');
     }
-    if (response.headersSent) return;
-    if (answer instanceof ProblemError) response.set(answer.headers);
-    response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+    if (headersSent(response)) return;
+    if (answer instanceof ProblemError) {
+      for (const [name, value] of Object.entries(answer.headers)) response.header(name, value);
+    }
+    response.status(body.status);
+    response.type(PROBLEM_CONTENT_TYPE);
+    response.send(JSON.stringify(body));
   }
 
   toProblem(exception: unknown): ProblemDetails {
@@ -79,6 +83,9 @@ function fromHttpException(exception: HttpException): ProblemDetails {
   if (status === 404) return notFoundProblem();
   // Our own validation throws ProblemError; a bare 400 from Nest is its JSON body parser refusing the body.
   if (status === 400) return problem(400, 'REQUEST.MALFORMED_JSON', 'the request body is not valid JSON');
+  // Fastify's body parsing fails before any of our code runs; its adapter hands those errors in as HttpException.
+  if (status === 413) return problem(413, 'REQUEST.TOO_LARGE', 'the request body is over 64 KiB');
+  if (status === 415) return problem(415, 'REQUEST.UNSUPPORTED_MEDIA_TYPE', 'send application/json');
   return problem(status, `HTTP.${status}`, exception.message);
 }
 

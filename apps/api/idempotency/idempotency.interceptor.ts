@@ -6,7 +6,6 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { type Request } from 'express';
 import { catchError, from, mergeMap, type Observable, of, throwError } from 'rxjs';
 import { type Database } from '../../../libs/persistence/index.js';
 import { type AuthenticatedRequest, PRINCIPAL } from '../auth/principal.js';
@@ -14,6 +13,7 @@ import { type Position } from '../../../libs/event-store/index.js';
 import { CommandResponse } from '../http/command-response.js';
 import { ProblemDetailsFilter } from '../http/problem-details.filter.js';
 import { ProblemError, type ProblemDetails } from '../http/problem-details.js';
+import { headerOf, type HttpRequest } from '../http/http-exchange.js';
 import { DATABASE } from '../injection-tokens.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -46,8 +46,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const request = context.switchToHttp().getRequest<Request & AuthenticatedRequest>();
-    const key = request.header(IDEMPOTENCY_KEY_HEADER);
+    const request = context.switchToHttp().getRequest<HttpRequest & AuthenticatedRequest>();
+    const key = headerOf(request, IDEMPOTENCY_KEY_HEADER);
     if (key === undefined || !WRITE_METHODS.has(request.method)) return next.handle();
     if (!KEY_PATTERN.test(key)) {
       return throwError(() =>
@@ -144,7 +144,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 }
 
 /** Same method, path and body (keys in any order) make the same request. */
-function fingerprint(request: Request): string {
+function fingerprint(request: HttpRequest): string {
   return createHash('sha256')
     .update(`${request.method} ${request.originalUrl}\n${JSON.stringify(canonical(request.body ?? null))}`)
     .digest('hex');

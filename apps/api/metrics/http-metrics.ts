@@ -1,5 +1,6 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
+import { type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
 /**
@@ -30,10 +31,15 @@ export class HttpMetrics {
   }
 }
 
-/** Express' request, as far as this middleware reads it. */
-interface RoutedRequest extends IncomingMessage {
+/**
+ * The Node request, as far as this middleware reads it: Express leaves the
+ * matched route on it; on Fastify, whose router keeps it on its own request,
+ * {@link keepFastifyRoutePattern} copies it here.
+ */
+export interface RoutedRequest extends IncomingMessage {
   route?: { path?: unknown };
   baseUrl?: string;
+  routePattern?: string;
 }
 
 /** Times every request and counts it by its route pattern once the response is sent. */
@@ -58,6 +64,16 @@ export class HttpMetricsMiddleware implements NestMiddleware {
  * no route share one label.
  */
 function routeOf(req: RoutedRequest): string {
+  if (req.routePattern !== undefined) return req.routePattern;
   const pattern = req.route?.path;
   return typeof pattern === 'string' ? `${req.baseUrl ?? ''}${pattern}` : 'unmatched';
+}
+
+/** Fastify: the matched route's pattern onto the Node request, where the middleware above reads it. */
+export function keepFastifyRoutePattern(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const pattern = request.routeOptions.url;
+    if (pattern !== undefined) (request.raw as RoutedRequest).routePattern = pattern;
+    done();
+  });
 }

@@ -10,6 +10,7 @@ import { createLogger, startProjector, startRuntime } from '../../../libs/runtim
 import { type EventStore, type RecordedEvent } from '../../../libs/event-store/index.js';
 import { APP_ROLE, type Database } from '../../../libs/persistence/index.js';
 import { collect } from '../../event-store/event-fixtures.js';
+import { testHttpAdapter } from '../../support/http-adapter.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdefghijklmnop';
@@ -94,6 +95,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     eventStore: options.wrapEventStore ? options.wrapEventStore(eventStore) : eventStore,
     database,
     operatorToken: OPERATOR_TOKEN,
+    httpAdapter: testHttpAdapter(),
     ...(options.consistencyWaitMs === undefined ? {} : { consistencyWaitMs: options.consistencyWaitMs }),
     ...(options.maxConsistencyWaiting === undefined
       ? {}
