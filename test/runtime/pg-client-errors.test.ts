@@ -76,7 +76,8 @@ describe('a pg client error', () => {
       );
       return rows.length;
     });
-    expect(cut).toBe(sessions.length);
+    // A connection opened since the listing (a pool replacing one, the health check) is cut too.
+    expect(cut).toBeGreaterThanOrEqual(sessions.length);
     await sleep(1_000);
     expect([runner.child.exitCode, runner.stderr]).toEqual([null, expect.not.stringContaining('Uncaught')]);
 
