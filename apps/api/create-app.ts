@@ -2,7 +2,7 @@ import { type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { type HttpAdapterName } from '../../libs/config/index.js';
@@ -52,6 +52,8 @@ async function createExpressApp(options: AppModuleOptions): Promise<INestApplica
 async function createFastifyApp(options: AppModuleOptions): Promise<INestApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: JSON_BODY_LIMIT_BYTES,
+    // Its own 503 while closing has a body of Fastify's: answerWhileClosing answers problem+json.
+    return503OnClosing: false,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, maxParamLength: 16_384 },
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const body =
@@ -67,7 +69,33 @@ async function createFastifyApp(options: AppModuleOptions): Promise<INestApplica
   });
   acceptJsonBodiesOnlyOnFastify(app);
   keepFastifyRoutePattern(app.getHttpAdapter().getInstance());
+  answerWhileClosing(app.getHttpAdapter().getInstance());
   return app;
+}
+
+/**
+ * A request that reaches the server once it has begun to close (on a
+ * keep-alive connection: new connections are no longer accepted) answers
+ * 503 problem+json with `Retry-After` and `Connection: close`, as every
+ * error of this API does (DESIGN.md §10), instead of running against a
+ * process that is shutting down.
+ */
+export function answerWhileClosing(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    const body = problem(503, 'SERVICE.SHUTTING_DOWN', 'the service is shutting down: retry shortly');
+    void reply
+      .status(503)
+      .header('retry-after', '1')
+      .header('connection', 'close')
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify(body));
+  });
 }
 
 /** The OpenAPI document, built from the same DTOs that validate requests: /openapi.json, and a UI at /docs. */
