@@ -8,7 +8,7 @@ import { MIGRATIONS } from './migrations/index.js';
 import { APP_ROLE, ensureExternalAppRole, verifyAppRole } from './roles.js';
 import { PinoTypeOrmLogger } from './typeorm-logger.js';
 import { ConnectionHealth } from './connection-health.js';
-import { guardedClientClass, preparingClientClass } from './pg-clients.js';
+import { coalescingClientClass, guardedClientClass, preparingClientClass } from './pg-clients.js';
 
 export type DatabaseConfig = Pick<TenantryConfig, 'databaseUrl' | 'dataDir' | 'appDbPassword'>;
 
@@ -85,9 +85,16 @@ export async function openDatabase(
   });
   const ownerPool = createPool(ownerUrl, poolSize, 'owner', Client, false);
   // The app pool pipelines: statements sent without awaiting each other share a round trip
-  // (a request's read scope opens in one: tenancy.ts ReadTransaction).
-  // and its reads are prepared once per connection (pg-clients.ts preparingClientClass).
-  const appPool = createPool(appUrl, poolSize, 'app', preparingClientClass(Client), true);
+  // (a request's read scope opens in one: tenancy.ts ReadTransaction), its reads are prepared
+  // once per connection (pg-clients.ts preparingClientClass), and the statements of one tick
+  // leave in one socket write (coalescingClientClass).
+  const appPool = createPool(
+    appUrl,
+    poolSize,
+    'app',
+    coalescingClientClass(preparingClientClass(Client)),
+    true,
+  );
   const owner = createDataSource(ownerUrl, poolSize, options.entities, logger, Client);
 
   let closing: Promise<void> | undefined;

@@ -19,7 +19,7 @@ export class ApplierConnection {
     options: { readonly pipeline?: boolean } = {},
   ): Promise<ApplierConnection> {
     const client = new pg.Client({ ...config, ...(options.pipeline ? { pipeline: true } : {}) });
-    coalesceWrites(client);
+    if (options.pipeline) coalesceWrites(client);
     const connection = new ApplierConnection(client);
     // Registered before connecting: a broken connection must never be an unhandled 'error'.
     client.on('error', (error) => {
