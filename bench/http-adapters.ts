@@ -11,11 +11,9 @@
  *   npm run build && npx swc bench -d dist -q && \
  *     TENANTRY_DATA_DIR=$(mktemp -d) PORT=3100 node dist/bench/http-adapters.js [rounds] [seconds] [routes] > service.log
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import { type AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { type INestApplication } from '@nestjs/common';
 import { createApp } from '../apps/api/create-app.js';
 import { type HttpAdapterName, resolveOperatorToken } from '../libs/config/index.js';
@@ -28,8 +26,8 @@ import {
   startRuntime,
 } from '../libs/runtime/index.js';
 import { PROJECTIONS } from '../projections/index.js';
+import { runLoadChild } from './support/load-child.js';
 
-const LOAD_CHILD = fileURLToPath(new URL('./load-child.js', import.meta.url));
 const ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
 const CONNECTIONS = 64;
 const WARM_UP_SECONDS = 2;
@@ -140,7 +138,7 @@ async function compare(
   ];
   const chosen = only ? routes.filter((r) => only.some((word) => r.name.includes(word))) : routes;
   const load = (adapter: HttpAdapterName, route: Route, duration: number) =>
-    runLoad({
+    runLoadChild<LoadResult>({
       kind: 'autocannon',
       url: `${urls.get(adapter)}${route.path}`,
       headers: {
@@ -168,17 +166,6 @@ async function compare(
     }
   }
   return rows;
-}
-
-async function runLoad(job: object): Promise<LoadResult> {
-  const child = spawn(process.execPath, [LOAD_CHILD, JSON.stringify(job)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the load child exited with ${code}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
 }
 
 async function waitForProjections(runtime: Runtime): Promise<void> {

@@ -1,11 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type HistoryManifest } from '../generate/history.js';
 import { type BenchEnvironment } from '../support/environment.js';
+import { runLoadChild } from '../support/load-child.js';
 import { withEventLoopDelay } from '../support/measure.js';
 import { figure, type Figure } from './figure.js';
-
-const LOAD_CHILD = fileURLToPath(new URL('../load-child.js', import.meta.url));
 
 export interface HttpBench {
   readonly env: BenchEnvironment;
@@ -15,16 +12,8 @@ export interface HttpBench {
   readonly seconds: number;
 }
 
-async function runLoad<T>(env: BenchEnvironment, job: object): Promise<T> {
-  const child = spawn(process.execPath, [LOAD_CHILD, JSON.stringify(job)], {
-    env: env.childEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  if (code !== 0) throw new Error(`the load child exited with ${code}`);
-  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+function runLoad<T>(env: BenchEnvironment, job: object): Promise<T> {
+  return runLoadChild<T>(job, env.childEnv);
 }
 
 interface AutocannonResult {
