@@ -105,17 +105,23 @@ export interface CheckpointMove {
 
 /**
  * Moves the checkpoint past a batch, inside the caller's transaction (the
- * one that wrote the batch's rows), and notifies at commit. Returns false,
+ * one that wrote the batch's rows), and notifies at commit; alone, as its
+ * own transaction, for a batch that wrote nothing. Returns false,
  * changing nothing, when the row is not at `from`, is failed, or is of
  * another generation (a rebuild switched in): someone else moved it, and the
  * caller must not commit.
  */
 export async function moveCheckpoint(client: Queryable, move: CheckpointMove): Promise<boolean> {
+  // The notification goes with the move, in one statement: one round trip, and a checkpoint
+  // that did not move notifies nobody.
   const { rowCount } = await client.query(
-    `UPDATE projection.checkpoints
-        SET position = $3, state = $4, events_applied = events_applied + $5,
-            last_event_recorded_at = $6, retries = 0, last_error = NULL, updated_at = now()
-      WHERE name = $1 AND position = $2 AND state <> 'failed' AND generation = $7`,
+    `WITH moved AS (
+       UPDATE projection.checkpoints
+          SET position = $3, state = $4, events_applied = events_applied + $5,
+              last_event_recorded_at = $6, retries = 0, last_error = NULL, updated_at = now()
+        WHERE name = $1 AND position = $2 AND state <> 'failed' AND generation = $7
+       RETURNING name)
+     SELECT pg_notify($8, name) FROM moved`,
     [
       move.name,
       move.from,
@@ -124,11 +130,10 @@ export async function moveCheckpoint(client: Queryable, move: CheckpointMove): P
       move.eventsApplied,
       move.lastEventRecordedAt,
       move.generation,
+      CHECKPOINT_CHANNEL,
     ],
   );
-  if (rowCount !== 1) return false;
-  await notifyCheckpoint(client, move.name);
-  return true;
+  return rowCount === 1;
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   setCheckpointState,
 } from './checkpoint.js';
 import { ApplierConnection } from './applier-connection.js';
+import { LazyBatchTransaction } from './lazy-batch-transaction.js';
 import { installOrBuild } from './install-or-build.js';
 import { switchLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
@@ -119,7 +120,10 @@ export class ProjectionRunner {
           await connection.close();
           connection = undefined;
         }
-        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log, { pipeline: true });
+        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log, {
+          pipeline: true,
+          asynchronousCommit: true,
+        });
         if (await connection.tryLock(applierLockName(this.name))) {
           this.lastProblem = undefined;
           try {
@@ -284,7 +288,14 @@ export class ProjectionRunner {
     return 'failed';
   }
 
-  /** Rows and checkpoint in one transaction on the lock's connection. */
+  /**
+   * Rows and checkpoint in one transaction on the lock's connection. The
+   * transaction begins with the projection's first statement
+   * (lazy-batch-transaction.ts): a batch that writes nothing moves its
+   * checkpoint in one statement of its own, with no lock to take, since
+   * that statement's generation guard refuses a switched-in build as the
+   * lock's check would.
+   */
   private async commit(
     connection: ApplierConnection,
     events: readonly RecordedEvent[],
@@ -292,9 +303,9 @@ export class ProjectionRunner {
   ): Promise<void> {
     const client = connection.client;
     const last = events.at(-1)!;
-    await client.query('BEGIN');
-    await this.holdSwitchLock(client);
-    await applyEvents(client, this.projection, events, this.options.upcast);
+    const transaction = new LazyBatchTransaction(client, (raw) => this.holdSwitchLock(raw));
+    await applyEvents(transaction.client, this.projection, events, this.options.upcast);
+    await transaction.opened();
     const moved = await moveCheckpoint(client, {
       name: this.name,
       generation: this.generation,
@@ -305,12 +316,19 @@ export class ProjectionRunner {
       lastEventRecordedAt: last.recordedAt,
     });
     if (!moved) throw new CheckpointMovedElsewhere(this.name, this.committed!);
-    await client.query('COMMIT');
+    if (transaction.begun) await client.query('COMMIT');
     this.committed = last.position;
     this.view = { ...this.view, position: last.position, lastError: null };
-    this.log.debug({ events: events.length, position: last.position, state }, 'batch committed');
+    const wrote = transaction.begun;
+    this.log.debug({ events: events.length, position: last.position, state, wrote }, 'batch committed');
     try {
-      this.options.onBatch?.({ name: this.name, count: events.length, lastPosition: last.position, state });
+      this.options.onBatch?.({
+        name: this.name,
+        count: events.length,
+        lastPosition: last.position,
+        state,
+        wrote,
+      });
     } catch (error) {
       this.log.warn({ err: error }, 'onBatch callback failed');
     }
@@ -355,14 +373,17 @@ export class ProjectionRunner {
    * meets a batch half-way through the tables it moves.
    */
   private async holdSwitchLock(client: pg.ClientBase): Promise<void> {
-    await client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [switchLockName(this.name)]);
-    // Checked under the lock, before any row is written: a batch that waited for a switch
-    // must not apply its events to the tables switched in (they may hold them already,
-    // and an INSERT-only projection would then fail on its own rows).
-    const { rows } = await client.query<{ generation: number }>(
-      'SELECT generation FROM projection.checkpoints WHERE name = $1',
-      [this.name],
-    );
+    // Sent together: Postgres runs the check once the lock is granted.
+    const [, { rows }] = await Promise.all([
+      client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [switchLockName(this.name)]),
+      // Checked under the lock: a batch that waited for a switch must not apply its events to
+      // the tables switched in (they may hold them already, and an INSERT-only projection would
+      // then fail on its own rows). Statements sent behind the check fail with its error, and
+      // the batch rolls back (lazy-batch-transaction.ts).
+      client.query<{ generation: number }>('SELECT generation FROM projection.checkpoints WHERE name = $1', [
+        this.name,
+      ]),
+    ]);
     if (rows[0]?.generation !== this.generation)
       throw new CheckpointMovedElsewhere(this.name, this.committed!);
   }

@@ -33,6 +33,12 @@ export interface AppliedBatch {
   readonly count: number;
   readonly lastPosition: Position;
   readonly state: Exclude<CheckpointState, 'failed'>;
+  /**
+   * The projection wrote in this batch, in a transaction with the
+   * checkpoint; false: it wrote nothing, and the checkpoint moved in a
+   * statement of its own (lazy-batch-transaction.ts).
+   */
+  readonly wrote: boolean;
 }
 
 export interface RetryOptions {
