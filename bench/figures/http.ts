@@ -2,6 +2,7 @@ import { type HistoryManifest } from '../generate/history.js';
 import { type BenchEnvironment } from '../support/environment.js';
 import { runLoadChild } from '../support/load-child.js';
 import { withEventLoopDelay } from '../support/measure.js';
+import { waitForProjections } from '../support/projections.js';
 import { figure, type Figure } from './figure.js';
 
 export interface HttpBench {
@@ -14,6 +15,18 @@ export interface HttpBench {
 
 function runLoad<T>(env: BenchEnvironment, job: object): Promise<T> {
   return runLoadChild<T>(job, env.childEnv);
+}
+
+/**
+ * Runs `load` and says how much CPU the service (this process, every
+ * thread) spent meanwhile, in microseconds: with the request counts, what
+ * one request costs the service, whatever the machine's other load.
+ */
+async function withServiceCpu<T>(load: () => Promise<T>): Promise<[T, number]> {
+  const before = process.cpuUsage();
+  const result = await load();
+  const spent = process.cpuUsage(before);
+  return [result, spent.user + spent.system];
 }
 
 interface AutocannonResult {
@@ -36,10 +49,10 @@ export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
       connections: 64,
       seconds: bench.seconds,
     });
-  const [chat, eventLoop] = await withEventLoopDelay(() =>
-    load(`${bench.baseUrl}/v1/orgs/${org.orgId}/chats/${chatId}`),
+  const [[chat, chatCpu], eventLoop] = await withEventLoopDelay(() =>
+    withServiceCpu(() => load(`${bench.baseUrl}/v1/orgs/${org.orgId}/chats/${chatId}`)),
   );
-  const health = await load(`${bench.baseUrl}/health`);
+  const [health, healthCpu] = await withServiceCpu(() => load(`${bench.baseUrl}/health`));
   return figure({
     id: 'B8',
     name: 'HTTP GET /v1/orgs/{org}/chats/{id}, 64 connections',
@@ -55,6 +68,10 @@ export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
       p99Ms: chat.p99Ms,
       healthErrors: health.errors,
       healthP99Ms: health.p99Ms,
+      serviceCpuMicrosPerRequest: {
+        chat: Math.round(chatCpu / chat.requests),
+        health: Math.round(healthCpu / health.requests),
+      },
     },
   });
 }
@@ -96,6 +113,8 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
       seconds: bench.seconds,
     });
   const [result, eventLoop] = await withEventLoopDelay(() => run(rate));
+  // The backlog the first series left must not count against the second.
+  await waitForProjections(bench.env);
   const sustained = await run(SUSTAINED_RATE);
   return figure({
     id: 'B6',
