@@ -23,6 +23,8 @@ export const HTTP_ERROR_CODES = [
   'CONSISTENCY.BUSY',
   /** 503 with Retry-After: Postgres cannot be reached right now (libs/persistence/database-unavailable.ts). */
   'DATABASE.UNAVAILABLE',
+  /** 503 with Retry-After: EventStoreDB (EVENTSTORE_URL) cannot be reached right now (libs/event-store EventStoreUnavailable). */
+  'EVENT_STORE.UNAVAILABLE',
   /** 503 with Retry-After: the request came in on a kept-alive connection while the service shuts down. */
   'SERVICE.SHUTTING_DOWN',
   /** Every 404, whatever was missing or invisible: one body, so existence is never confirmed. */

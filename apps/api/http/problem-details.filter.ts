@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { DomainError, type DomainErrorKind } from '../../../libs/domain/kernel/index.js';
+import { EventStoreUnavailable } from '../../../libs/event-store/index.js';
 import { isDatabaseUnavailable } from '../../../libs/persistence/index.js';
 import {
   notFoundProblem,
@@ -28,11 +29,32 @@ const databaseUnavailable = () =>
   ).withHeaders({ 'Retry-After': '1' });
 
 /**
+ * EventStoreDB out of reach (EVENTSTORE_URL): unavailable, deadline exceeded
+ * or cancelled under us (libs/event-store esdb-conversions.ts), as for
+ * Postgres: retry soon.
+ */
+const eventStoreUnavailable = () =>
+  ProblemError.of(
+    503,
+    'EVENT_STORE.UNAVAILABLE',
+    'the event store cannot be reached right now; retry shortly',
+  ).withHeaders({ 'Retry-After': '1' });
+
+/** The answer for a store out of reach, or undefined when the error is not that. */
+function unavailableAnswer(exception: unknown): { answer: ProblemError; store: string } | undefined {
+  if (isDatabaseUnavailable(exception)) return { answer: databaseUnavailable(), store: 'Postgres' };
+  if (exception instanceof EventStoreUnavailable)
+    return { answer: eventStoreUnavailable(), store: 'the event store' };
+  return undefined;
+}
+
+/**
  * Every error leaves as application/problem+json (DESIGN.md §5). Domain
  * refusals map by kind; 404s all share one body, so a missing resource and
  * an invisible one cannot be told apart; Postgres out of reach (whichever
  * statement met it: a read, an authentication, an append to the event
- * store) is a 503 with Retry-After, logged at warn; anything else unexpected
+ * store) and EventStoreDB out of reach are 503s with Retry-After, logged at
+ * warn; anything else unexpected
  * is a 500 whose details go to the log, not to the caller.
  */
 @Catch()
@@ -44,9 +66,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<HttpResponse>();
     let answer = exception;
-    if (isDatabaseUnavailable(exception)) {
-      this.logger.warn({ err: exception }, 'Postgres is unavailable: answered 503');
-      answer = databaseUnavailable();
+    const unavailable = unavailableAnswer(exception);
+    if (unavailable) {
+      this.logger.warn({ err: exception }, `${unavailable.store} is unavailable: answered 503`);
+      answer = unavailable.answer;
     }
     const body = this.toProblem(answer);
     // Only failures we did not mean: a 503 we answer on purpose (ProblemError) is no error.
@@ -64,7 +87,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
   toProblem(exception: unknown): ProblemDetails {
     if (exception instanceof ProblemError) return exception.problem;
-    if (isDatabaseUnavailable(exception)) return databaseUnavailable().problem;
+    const unavailable = unavailableAnswer(exception);
+    if (unavailable) return unavailable.answer.problem;
     if (exception instanceof DomainError) {
       if (exception.kind === 'notFound') return notFoundProblem();
       return problem(STATUS_OF[exception.kind], exception.code, exception.message, exception.fields);
