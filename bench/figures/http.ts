@@ -115,7 +115,7 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
   const [result, eventLoop] = await withEventLoopDelay(() => run(rate));
   // The backlog the first series left must not count against the second.
   await waitForProjections(bench.env);
-  const sustained = await run(SUSTAINED_RATE);
+  const [sustained, sustainedEventLoop] = await withEventLoopDelay(() => run(SUSTAINED_RATE));
   return figure({
     id: 'B6',
     name: `freshness: command acknowledged → visible to queries, at ${rate} commands/s offered (p99)`,
@@ -135,6 +135,7 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
         p50Ms: sustained.p50Ms,
         p99Ms: sustained.p99Ms,
         maxMs: sustained.maxMs,
+        eventLoop: sustainedEventLoop,
       },
     },
   });
