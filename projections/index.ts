@@ -11,7 +11,8 @@ import { workspacesProjection } from './workspaces/index.js';
 /**
  * Every read model the API reads, each its own projection with its own
  * checkpoint (projections/README.md). The projector runs them all; a
- * consistency token waits for them all.
+ * consistency token waits for those its route reads: all of them on the
+ * audit routes, all but {@link AUDIT_ONLY_PROJECTIONS} elsewhere.
  */
 export const PROJECTIONS: readonly Projection[] = [
   usersProjection,
@@ -23,3 +24,6 @@ export const PROJECTIONS: readonly Projection[] = [
   chatAccessProjection,
   aclHistoryProjection,
 ];
+
+/** Read by the audit routes (apps/api/audit) and nothing else: the ACL history. */
+export const AUDIT_ONLY_PROJECTIONS: readonly Projection[] = [aclHistoryProjection];

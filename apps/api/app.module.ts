@@ -30,7 +30,7 @@ import { httpLoggingParams } from './http/http-logging.js';
 import { HttpMetrics, HttpMetricsMiddleware } from './metrics/http-metrics.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { DATABASE, OPERATOR_TOKEN } from './injection-tokens.js';
-import { PROJECTIONS } from '../../projections/index.js';
+import { AUDIT_ONLY_PROJECTIONS, PROJECTIONS } from '../../projections/index.js';
 import { ChatsQueriesController } from './chats/chats.queries.controller.js';
 import { OrganizationsQueriesController } from './organizations/organizations.queries.controller.js';
 import { ConsistencyGate, DEFAULT_MAX_WAITING } from './read-side/consistency-gate.js';
@@ -115,6 +115,7 @@ export class AppModule implements NestModule {
           useValue: {
             appPool: options.database.appPool,
             projectionNames: PROJECTIONS.map((projection) => projection.name),
+            auditOnlyProjectionNames: AUDIT_ONLY_PROJECTIONS.map((projection) => projection.name),
             consistencyWaitMs: options.consistencyWaitMs ?? DEFAULT_CONSISTENCY_WAIT_MS,
             maxWaiting: options.maxConsistencyWaiting ?? DEFAULT_MAX_WAITING,
           } satisfies ReadSide,

@@ -24,6 +24,7 @@ function readScopesOf(env: BenchEnvironment): ReadScopes {
   const readSide: ReadSide = {
     appPool: env.runtime.database.appPool,
     projectionNames: [],
+    auditOnlyProjectionNames: [],
     consistencyWaitMs: 5_000,
     maxWaiting: 256,
   };

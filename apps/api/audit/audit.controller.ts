@@ -32,7 +32,7 @@ const AUDIT_ROLES: ReadonlySet<string> = new Set(['auditor', 'owner', 'admin']);
 @ApiTags('audit')
 @ApiBearerAuth()
 @ApiParam(ORG_PARAM)
-@ReadsModels()
+@ReadsModels({ auditHistory: true })
 @Controller('v1/orgs/:org/audit')
 export class AuditController {
   constructor(private readonly replay: AuditReplay) {}

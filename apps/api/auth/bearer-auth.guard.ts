@@ -129,26 +129,27 @@ export class BearerAuthGuard implements CanActivate {
     } catch (error) {
       malformedPosition = error;
     }
-    const mustWait = position !== undefined && !this.consistency.hasReached(position);
-
-    if (credential.kind === 'operator') {
-      if (malformedPosition !== undefined) throw malformedPosition;
-      if (mustWait) await this.consistency.waitFor(position!);
-      if (audience === 'user') throw new ProblemError(notFoundProblem());
-      request[PRINCIPAL] = { kind: 'operator' };
-      return true;
-    }
-
     const readOptions =
       audience === 'user'
         ? this.reflector.getAllAndOverride<ReadsModelsOptions | undefined>(READS_MODELS, targets)
         : undefined;
     const reads = readOptions !== undefined;
+    const projectionsRead = readOptions?.auditHistory ? 'audit' : 'routes';
+    const mustWait = position !== undefined && !this.consistency.hasReached(position, projectionsRead);
+
+    if (credential.kind === 'operator') {
+      if (malformedPosition !== undefined) throw malformedPosition;
+      if (mustWait) await this.consistency.waitFor(position!, projectionsRead);
+      if (audience === 'user') throw new ProblemError(notFoundProblem());
+      request[PRINCIPAL] = { kind: 'operator' };
+      return true;
+    }
+
     if (!reads || mustWait || malformedPosition !== undefined) {
       let principal = (await this.authenticate(credential)) ?? (await refuse());
       if (malformedPosition !== undefined) throw malformedPosition;
       if (mustWait) {
-        await this.consistency.waitFor(position!);
+        await this.consistency.waitFor(position!, projectionsRead);
         if (!reads) principal = (await this.authenticate(credential)) ?? (await refuse());
       }
       if (!reads) {

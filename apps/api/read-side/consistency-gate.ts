@@ -15,9 +15,16 @@ export const CONSISTENCY_HEADER = 'x-consistency-token';
  */
 const FALLBACK_POLL_MS = 50;
 
+/**
+ * Which projections a request reads, for its consistency token: `routes`,
+ * every projection but those only the audit routes read
+ * (ReadSide.auditOnlyProjectionNames); `audit`, every one.
+ */
+export type ProjectionsRead = 'routes' | 'audit';
+
 interface CheckpointSnapshot {
-  /** The lowest checkpoint of the projections the API reads; null while one is not installed. */
-  readonly lowest: Position | null;
+  /** Each installed projection's checkpoint. */
+  readonly positions: ReadonlyMap<string, Position>;
   /** Projections in state failed, with their checkpoint: they will not move on their own. */
   readonly failed: ReadonlyArray<{ readonly name: string; readonly position: Position }>;
 }
@@ -35,10 +42,13 @@ export const DEFAULT_MAX_WAITING = 256;
  * `CONSISTENCY.BUSY` with `Retry-After` at once, so waiting requests cannot
  * pile up without bound.
  *
- * It waits for all the API's projections rather than only those one route
- * reads: simpler, and a token means "everything I did is visible".
- * Checkpoints only move forward, so the highest lowest-checkpoint seen is
- * kept and most requests pass without a query.
+ * It waits for the projections the request reads (DESIGN.md §7): the audit
+ * routes for every one; every other route for all but those only the audit
+ * routes read (acl-history), so a lagging or failed audit history never
+ * holds up, or fails, a read of chats and messages. Within that, not per
+ * route: a token means "everything I did is visible". Checkpoints only move
+ * forward, so the highest lowest-checkpoint seen is kept for each set and
+ * most requests pass without a query.
  *
  * Waiting requests LISTEN rather than poll: libs/projection-runtime NOTIFYs
  * CHECKPOINT_CHANNEL in each transaction that moves a checkpoint or marks it
@@ -49,13 +59,19 @@ export const DEFAULT_MAX_WAITING = 256;
  */
 @Injectable()
 export class ConsistencyGate implements OnModuleDestroy {
-  private reached: Position | null = null;
+  private readonly projections: Readonly<Record<ProjectionsRead, readonly string[]>>;
+  private readonly reached: Record<ProjectionsRead, Position | null> = { routes: null, audit: null };
   private inFlight: Promise<CheckpointSnapshot> | null = null;
   private waiting = 0;
   private readonly checkpointMoved: NotifySignal;
 
   constructor(@Inject(READ_SIDE) private readonly readSide: ReadSide) {
     this.checkpointMoved = new NotifySignal(readSide.appPool.options, CHECKPOINT_CHANNEL, FALLBACK_POLL_MS);
+    const auditOnly = new Set(readSide.auditOnlyProjectionNames);
+    this.projections = {
+      routes: readSide.projectionNames.filter((name) => !auditOnly.has(name)),
+      audit: readSide.projectionNames,
+    };
   }
 
   /** Ends the LISTEN connection when the app closes. */
@@ -74,14 +90,15 @@ export class ConsistencyGate implements OnModuleDestroy {
     return header;
   }
 
-  /** Whether every projection is known to have reached the position already (no query). */
-  hasReached(position: Position): boolean {
-    return this.reached !== null && this.reached >= position;
+  /** Whether the projections read are known to have reached the position already (no query). */
+  hasReached(position: Position, reads: ProjectionsRead = 'routes'): boolean {
+    const reached = this.reached[reads];
+    return reached !== null && reached >= position;
   }
 
-  /** Waits until every projection has reached the position; 503 when it takes too long or too many wait. */
-  async waitFor(position: Position): Promise<void> {
-    if (this.hasReached(position)) return;
+  /** Waits until the projections read have reached the position; 503 when it takes too long or too many wait. */
+  async waitFor(position: Position, reads: ProjectionsRead = 'routes'): Promise<void> {
+    if (this.hasReached(position, reads)) return;
     if (this.waiting >= this.readSide.maxWaiting) {
       throw ProblemError.of(
         503,
@@ -91,21 +108,24 @@ export class ConsistencyGate implements OnModuleDestroy {
     }
     this.waiting++;
     try {
-      await this.poll(position);
+      await this.poll(position, reads);
     } finally {
       this.waiting--;
     }
   }
 
-  private async poll(position: Position): Promise<void> {
+  private async poll(position: Position, reads: ProjectionsRead): Promise<void> {
     const deadline = Date.now() + this.readSide.consistencyWaitMs;
+    const names = new Set(this.projections[reads]);
     for (;;) {
-      if (this.hasReached(position)) return;
+      if (this.hasReached(position, reads)) return;
       // Taken before reading: a notification that comes during the read wakes the wait below at once.
       const since = this.checkpointMoved.current;
       const snapshot = await this.snapshot();
-      if (snapshot.lowest !== null && snapshot.lowest >= position) return;
-      const stuck = snapshot.failed.find((projection) => projection.position < position);
+      if (this.hasReached(position, reads)) return;
+      const stuck = snapshot.failed.find(
+        (projection) => names.has(projection.name) && projection.position < position,
+      );
       if (stuck) throw notYet(`projection ${stuck.name} has failed before reaching this position`);
       const left = deadline - Date.now();
       if (left <= 0) throw notYet('the read models have not reached this position yet');
@@ -113,12 +133,14 @@ export class ConsistencyGate implements OnModuleDestroy {
     }
   }
 
-  /** One checkpoint query at a time, shared by every waiting request. */
+  /** One checkpoint query at a time, shared by every waiting request; moves `reached` forward. */
   private snapshot(): Promise<CheckpointSnapshot> {
     this.inFlight ??= snapshotOf(this.readSide.appPool, this.readSide.projectionNames)
       .then((snapshot) => {
-        if (snapshot.lowest !== null && (this.reached === null || snapshot.lowest > this.reached)) {
-          this.reached = snapshot.lowest;
+        for (const reads of ['routes', 'audit'] as const) {
+          const lowest = lowestOf(snapshot, this.projections[reads]);
+          const reached = this.reached[reads];
+          if (lowest !== null && (reached === null || lowest > reached)) this.reached[reads] = lowest;
         }
         return snapshot;
       })
@@ -129,20 +151,26 @@ export class ConsistencyGate implements OnModuleDestroy {
   }
 }
 
-/** The lowest checkpoint of these projections, and those that failed, from one checkpoint query. */
+/** Every checkpoint, and the projections that failed, from one checkpoint query. */
 async function snapshotOf(pool: pg.Pool, names: readonly string[]): Promise<CheckpointSnapshot> {
   const checkpoints = [...(await readCheckpoints(pool, names)).values()];
-  const lowest =
-    names.length === 0 || checkpoints.length < names.length
-      ? null
-      : checkpoints.reduce(
-          (low, { position }) => (position < low ? position : low),
-          checkpoints[0]!.position,
-        );
-  const failed = checkpoints
-    .filter((checkpoint) => checkpoint.state === 'failed')
-    .map(({ name, position }) => ({ name, position }));
-  return { lowest, failed };
+  return {
+    positions: new Map(checkpoints.map(({ name, position }) => [name, position])),
+    failed: checkpoints
+      .filter((checkpoint) => checkpoint.state === 'failed')
+      .map(({ name, position }) => ({ name, position })),
+  };
+}
+
+/** The lowest checkpoint of these projections; null while one of them is not installed. */
+function lowestOf(snapshot: CheckpointSnapshot, names: readonly string[]): Position | null {
+  let lowest: Position | null = null;
+  for (const name of names) {
+    const position = snapshot.positions.get(name);
+    if (position === undefined) return null;
+    if (lowest === null || position < lowest) lowest = position;
+  }
+  return lowest;
 }
 
 function notYet(detail: string): ProblemError {

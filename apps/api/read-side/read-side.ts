@@ -13,6 +13,11 @@ export interface ReadSide {
   readonly appPool: pg.Pool;
   /** The projections the API reads: what a consistency token waits for. */
   readonly projectionNames: readonly string[];
+  /**
+   * Those of them only the audit routes read: a consistency token waits for
+   * them on the audit routes alone (ConsistencyGate).
+   */
+  readonly auditOnlyProjectionNames: readonly string[];
   /** How long a request with X-Consistency-Token may wait (DESIGN.md §7: 5 s). */
   readonly consistencyWaitMs: number;
   /** How many requests may wait for a consistency token at once (ConsistencyGate). */

@@ -48,6 +48,11 @@ export interface ReadsModelsOptions {
    * Postgres in all. The handler takes it from {@link RequestReadScope.readableChatView}.
    */
   readonly answer?: 'chat';
+  /**
+   * The route reads the ACL history (the audit routes): a consistency token
+   * waits for the projections only they read too (ConsistencyGate).
+   */
+  readonly auditHistory?: boolean;
 }
 
 /** The route (or every route of the controller) answers from the read models: the guard opens its read scope. */
