@@ -12,30 +12,13 @@ export class ApplierConnection {
    * With `pipeline`, statements issued without awaiting each other leave
    * together (pg's pipeline mode): a batch's tenant and statements share
    * round trips. Such a session cannot run a multi-statement string (DDL).
-   *
-   * With `asynchronousCommit`, a COMMIT returns before its WAL reaches the
-   * disk (`synchronous_commit = off`). Fit for a live projection's batches
-   * only: their rows and checkpoint commit together, so a Postgres crash
-   * can only take the last few batches back whole, rows with checkpoint,
-   * and the runner applies them again from the log, which itself commits
-   * durably. Nothing is applied twice or lost, and a read waiting for a
-   * consistency token waits again for what went back. In a trace of the B6
-   * load at 100 commands/s it took a batch's transaction from 11 ms to 4
-   * at the median, and freshness from 79 ms to 25: the flush was most of
-   * what a batch waited for.
    */
   static async open(
     config: pg.ClientConfig,
     log: Logger,
-    options: { readonly pipeline?: boolean; readonly asynchronousCommit?: boolean } = {},
+    options: { readonly pipeline?: boolean } = {},
   ): Promise<ApplierConnection> {
-    const client = new pg.Client({
-      ...config,
-      ...(options.pipeline ? { pipeline: true } : {}),
-      ...(options.asynchronousCommit
-        ? { options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' ') }
-        : {}),
-    });
+    const client = new pg.Client({ ...config, ...(options.pipeline ? { pipeline: true } : {}) });
     if (options.pipeline) coalesceWrites(client);
     const connection = new ApplierConnection(client);
     // Registered before connecting: a broken connection must never be an unhandled 'error'.

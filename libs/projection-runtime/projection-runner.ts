@@ -120,10 +120,11 @@ export class ProjectionRunner {
           await connection.close();
           connection = undefined;
         }
-        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log, {
-          pipeline: true,
-          asynchronousCommit: true,
-        });
+        // Synchronous commits, though a batch's rows and checkpoint would survive losing them
+        // together: ConsistencyGate keeps the highest checkpoint it has seen in memory, and a
+        // Postgres crash that took an asynchronously committed checkpoint back (a revocation in
+        // `users`) would let a request carrying the revoking command's token pass it unapplied.
+        connection ??= await ApplierConnection.open(this.connectionConfig(), this.log, { pipeline: true });
         if (await connection.tryLock(applierLockName(this.name))) {
           this.lastProblem = undefined;
           try {
