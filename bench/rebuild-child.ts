@@ -13,6 +13,7 @@ import { loadConfig } from '../libs/config/index.js';
 import { readCheckpoints } from '../libs/projection-runtime/checkpoint.js';
 import { PROJECTIONS } from '../projections/index.js';
 
+const MIB = 1024 * 1024;
 const logger = pino({ level: 'warn' });
 const runtime = await startRuntime(loadConfig(), logger);
 const head = await runtime.eventStore.headPosition();
@@ -20,6 +21,11 @@ const names = PROJECTIONS.map((projection) => projection.name);
 const started = performance.now();
 /** When each projection reached the head, in seconds from the start (polled every 250 ms). */
 const secondsToHead: Record<string, number> = {};
+/**
+ * The memory at the highest RSS seen in the polls, and which projections had
+ * not reached the head then: what the peak is made of, and whose it is.
+ */
+let atPeak = { rssMiB: 0, heapUsedMiB: 0, externalMiB: 0, arrayBuffersMiB: 0, second: 0, building: [''] };
 await installProjections(runtime.database.ownerPool);
 const projector = startProjector(runtime, logger);
 for (;;) {
@@ -33,6 +39,17 @@ for (;;) {
       secondsToHead[name] = Math.round((performance.now() - started) / 100) / 10;
     }
   }
+  const memory = process.memoryUsage();
+  if (memory.rss / MIB > atPeak.rssMiB) {
+    atPeak = {
+      rssMiB: Math.round(memory.rss / MIB),
+      heapUsedMiB: Math.round(memory.heapUsed / MIB),
+      externalMiB: Math.round(memory.external / MIB),
+      arrayBuffersMiB: Math.round(memory.arrayBuffers / MIB),
+      second: Math.round((performance.now() - started) / 1000),
+      building: names.filter((name) => secondsToHead[name] === undefined),
+    };
+  }
   const done = names.every((name) => secondsToHead[name] !== undefined);
   const progress = Math.min(...names.map((name) => Number(checkpoints.get(name)?.eventsApplied ?? 0)));
   process.stderr.write(`progress ${progress}\n`);
@@ -42,5 +59,5 @@ const seconds = (performance.now() - started) / 1000;
 await projector.stop();
 await runtime.close();
 process.stdout.write(
-  `${JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, head, secondsToHead })}\n`,
+  `${JSON.stringify({ seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024, head, secondsToHead, atPeak })}\n`,
 );

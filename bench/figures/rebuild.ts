@@ -15,6 +15,8 @@ interface RebuildResult {
   readonly seconds: number;
   readonly maxRssMiB: number;
   readonly secondsToHead: Readonly<Record<string, number>>;
+  /** The child's memory at the highest RSS its polls saw (every 250 ms), and who was still building. */
+  readonly atPeak: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function fullRebuild(env: BenchEnvironment, events: number): Promis
       timeRatio,
       peakRssMiB: rebuild.maxRssMiB,
       secondsToHeadByProjection: rebuild.secondsToHead,
+      memoryAtPeak: rebuild.atPeak,
       rows: copy.rows,
       tables: copy.tables,
     },
