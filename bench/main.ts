@@ -166,6 +166,10 @@ try {
   const missing = measured.filter((id) => !figures.some((f) => f.id === id && Number.isFinite(f.value)));
   if (missing.length > 0) {
     process.stderr.write(`bench: no figure produced for ${missing.join(', ')}\n`);
+    // What a figure without a value measured says why (errors, samples, rates).
+    for (const f of figures.filter((f) => missing.includes(f.id) && f.details)) {
+      process.stderr.write(`${f.id}: ${JSON.stringify(f.details)}\n`);
+    }
     process.exitCode = 1;
   }
   process.stderr.write(

@@ -85,7 +85,10 @@ export async function chatReadThroughput(bench: HttpBench): Promise<Figure> {
 
 interface FreshnessResult {
   readonly sent: number;
+  /** Commands acknowledged per second of the measured window. */
   readonly achievedRate: number;
+  /** Commands acknowledged in or after the measured window and then read: what the percentiles are of. */
+  readonly samples: number;
   readonly errors: number;
   readonly errorSamples: string[];
   readonly p50Ms: number | null;
@@ -138,6 +141,7 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
       sustained: {
         offeredRate: SUSTAINED_RATE,
         achievedRate: sustained.achievedRate,
+        samples: sustained.samples,
         errors: sustained.errors,
         p50Ms: sustained.p50Ms,
         p99Ms: sustained.p99Ms,
