@@ -89,6 +89,7 @@ interface FreshnessResult {
   readonly achievedRate: number;
   /** Commands acknowledged in or after the measured window and then read: what the percentiles are of. */
   readonly samples: number;
+  readonly notYetAnswers: number;
   readonly errors: number;
   readonly errorSamples: string[];
   readonly p50Ms: number | null;
@@ -142,6 +143,7 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
         offeredRate: SUSTAINED_RATE,
         achievedRate: sustained.achievedRate,
         samples: sustained.samples,
+        notYetAnswers: sustained.notYetAnswers,
         errors: sustained.errors,
         p50Ms: sustained.p50Ms,
         p99Ms: sustained.p99Ms,
