@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -56,21 +57,28 @@ async function runRebuildChild(env: BenchEnvironment, events: number): Promise<R
   const progress = startProgress('rebuild', events, 'events');
   // BENCH_REBUILD_NODE_ARGS: node flags for the rebuild child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = (process.env.BENCH_REBUILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_REBUILD_LOG: a file that gets a copy of the child's output (with `--trace-gc`, its GC trace).
+  const log = process.env.BENCH_REBUILD_LOG ? createWriteStream(process.env.BENCH_REBUILD_LOG) : null;
   const child = spawn(process.execPath, [...nodeArgs, REBUILD_CHILD], {
     env: env.childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    log?.write(chunk);
+  });
   child.stderr.on('data', (chunk: Buffer) => {
     const text = chunk.toString();
+    log?.write(chunk);
     const match = /progress (\d+)\n(?![\s\S]*progress)/.exec(text);
     if (match) progress.update(Number(match[1]));
     else stderr += text;
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   progress.stop();
+  log?.end();
   if (code !== 0) throw new Error(`the rebuild child exited with ${code}: ${stderr.slice(-2000)}`);
   return JSON.parse(stdout.trim().split('\n').pop()!) as RebuildResult;
 }

@@ -2,18 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type Position, type RecordedEvent } from '../event-store/index.js';
-import { applyEvents } from './apply-batch.js';
-import {
-  markCheckpointFailed,
-  moveCheckpoint,
-  readCheckpoint,
-  recordRetry,
-  setCheckpointState,
-} from './checkpoint.js';
+import { commitBatch, commitFailure, type RunnerSession } from './batch-commit.js';
+import { readCheckpoint, recordRetry, setCheckpointState } from './checkpoint.js';
 import { ApplierConnection } from './applier-connection.js';
-import { LazyBatchTransaction } from './lazy-batch-transaction.js';
 import { installOrBuild } from './install-or-build.js';
-import { switchLockName } from './rebuild.js';
 import { type Projection } from './projection.js';
 import { ANALYZE_AFTER_CATCH_UP_EVENTS, analyzeTables } from './statistics.js';
 import { SubscriptionBatches } from './subscription-batches.js';
@@ -256,7 +248,7 @@ export class ProjectionRunner {
         await this.commit(connection, events, state);
         return 'applied';
       } catch (error) {
-        await this.abandon(connection, error);
+        this.giveUpUnlessRetryable(connection, error);
         lastError = error;
       }
       const message = errorMessage(lastError);
@@ -278,7 +270,7 @@ export class ProjectionRunner {
         try {
           await this.commit(connection, [event], state);
         } catch (error) {
-          await this.abandon(connection, error);
+          this.giveUpUnlessRetryable(connection, error);
           await this.fail(connection, event, error);
           return 'failed';
         }
@@ -289,38 +281,16 @@ export class ProjectionRunner {
     return 'failed';
   }
 
-  /**
-   * Rows and checkpoint in one transaction on the lock's connection. The
-   * transaction begins with the projection's first statement
-   * (lazy-batch-transaction.ts): a batch that writes nothing moves its
-   * checkpoint in one statement of its own, with no lock to take, since
-   * that statement's generation guard refuses a switched-in build as the
-   * lock's check would.
-   */
+  /** Commits the batch (batch-commit.ts) and reports it. */
   private async commit(
     connection: ApplierConnection,
     events: readonly RecordedEvent[],
     state: AppliedBatch['state'],
   ): Promise<void> {
-    const client = connection.client;
+    const wrote = await commitBatch(connection.client, this.session(), events, state);
     const last = events.at(-1)!;
-    const transaction = new LazyBatchTransaction(client, (raw) => this.holdSwitchLock(raw));
-    await applyEvents(transaction.client, this.projection, events, this.options.upcast);
-    await transaction.opened();
-    const moved = await moveCheckpoint(client, {
-      name: this.name,
-      generation: this.generation,
-      from: this.committed!,
-      to: last.position,
-      state,
-      eventsApplied: events.length,
-      lastEventRecordedAt: last.recordedAt,
-    });
-    if (!moved) throw new CheckpointMovedElsewhere(this.name, this.committed!);
-    if (transaction.begun) await client.query('COMMIT');
     this.committed = last.position;
     this.view = { ...this.view, position: last.position, lastError: null };
-    const wrote = transaction.begun;
     this.log.debug({ events: events.length, position: last.position, state, wrote }, 'batch committed');
     try {
       this.options.onBatch?.({
@@ -336,22 +306,19 @@ export class ProjectionRunner {
   }
 
   /**
-   * Rolls back a failed attempt. Rethrows (ending the session) when the
-   * connection is gone, since then the lock is too, and when the checkpoint
-   * moved under us: neither is the projection's fault, nor retried as such.
+   * After a failed attempt (rolled back already): rethrows, ending the
+   * session, when the connection is gone, since then the lock is too, and
+   * when the checkpoint moved under us: neither is the projection's fault,
+   * nor retried as such.
    */
-  private async abandon(connection: ApplierConnection, error: unknown): Promise<void> {
-    await connection.client.query('ROLLBACK');
+  private giveUpUnlessRetryable(connection: ApplierConnection, error: unknown): void {
     if (connection.lost) throw error;
     if (error instanceof CheckpointMovedElsewhere) throw error;
   }
 
   private async fail(connection: ApplierConnection, event: RecordedEvent, error: unknown): Promise<void> {
     const message = `${event.type}: ${errorMessage(error)}`;
-    const client = connection.client;
-    await client.query('BEGIN');
-    await this.holdSwitchLock(client);
-    await markCheckpointFailed(client, {
+    await commitFailure(connection.client, this.session(), {
       name: this.name,
       position: event.position,
       eventType: event.type,
@@ -359,7 +326,6 @@ export class ProjectionRunner {
       error: message,
       retries: this.settings.attempts,
     });
-    await client.query('COMMIT');
     this.view = { ...this.view, lastError: message };
     this.setState('failed');
     this.log.error(
@@ -368,25 +334,14 @@ export class ProjectionRunner {
     );
   }
 
-  /**
-   * Shared with every other batch, exclusive to a rebuild's switch
-   * (rebuild.ts): taken first in each batch transaction, so a switch never
-   * meets a batch half-way through the tables it moves.
-   */
-  private async holdSwitchLock(client: pg.ClientBase): Promise<void> {
-    // Sent together: Postgres runs the check once the lock is granted.
-    const [, { rows }] = await Promise.all([
-      client.query('SELECT pg_advisory_xact_lock_shared(hashtext($1))', [switchLockName(this.name)]),
-      // Checked under the lock: a batch that waited for a switch must not apply its events to
-      // the tables switched in (they may hold them already, and an INSERT-only projection would
-      // then fail on its own rows). Statements sent behind the check fail with its error, and
-      // the batch rolls back (lazy-batch-transaction.ts).
-      client.query<{ generation: number }>('SELECT generation FROM projection.checkpoints WHERE name = $1', [
-        this.name,
-      ]),
-    ]);
-    if (rows[0]?.generation !== this.generation)
-      throw new CheckpointMovedElsewhere(this.name, this.committed!);
+  /** What a batch of this session commits against. */
+  private session(): RunnerSession {
+    return {
+      projection: this.projection,
+      upcast: this.options.upcast,
+      generation: this.generation,
+      committed: this.committed!,
+    };
   }
 
   private setState(state: RunnerState): void {

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { type AppliedBatch } from '../../libs/projection-runtime/projection-runner.js';
 import { LazyBatchTransaction } from '../../libs/projection-runtime/lazy-batch-transaction.js';
+import { commitBatch } from '../../libs/projection-runtime/batch-commit.js';
+import { CheckpointMovedElsewhere } from '../../libs/projection-runtime/runner-contract.js';
+import { START } from '../../libs/event-store/index.js';
 import { eventLogProjection } from './support/event-log.projection.js';
 import { newOrg, openRuntimeWorld, type RuntimeWorld, waitForCheckpoint } from './support/runtime-world.js';
 
@@ -99,5 +102,39 @@ describe('a runner', () => {
     expect((await world.rows(writes)).map((row) => row.event_id)).toEqual(
       (await world.log()).map((event) => event.metadata.eventId),
     );
+  });
+});
+
+describe('commitBatch', () => {
+  it('rolls back a batch that began its transaction, and sends no ROLLBACK for one that began none', async () => {
+    const org = newOrg();
+    const events = await world.append(org, 2);
+    const writes = eventLogProjection({ name: 'refused_writer' });
+    const writesNothing = { ...eventLogProjection({ name: 'refused_idler' }), apply: async () => undefined };
+    for (const projection of [writes, writesNothing]) {
+      const { client, sent } = await recordingClient();
+      try {
+        // No checkpoint row of either name: the guard and the move both refuse, as after a rebuild's switch.
+        const session = {
+          projection,
+          upcast: (e: { data: unknown }) => e.data,
+          generation: 0,
+          committed: START,
+        };
+        await expect(commitBatch(client, session, events, 'live')).rejects.toBeInstanceOf(
+          CheckpointMovedElsewhere,
+        );
+        if (projection === writes) {
+          expect(sent[0]).toBe('BEGIN');
+          expect(sent.at(-1)).toBe('ROLLBACK');
+        } else {
+          expect(sent).not.toContain('BEGIN');
+          expect(sent).not.toContain('ROLLBACK');
+        }
+        expect(await inTransaction(client)).toBe(false);
+      } finally {
+        await client.end();
+      }
+    }
   });
 });
