@@ -12,13 +12,29 @@ export class ApplierConnection {
    * With `pipeline`, statements issued without awaiting each other leave
    * together (pg's pipeline mode): a batch's tenant and statements share
    * round trips. Such a session cannot run a multi-statement string (DDL).
+   *
+   * With `asynchronousCommit`, a COMMIT returns before its WAL reaches the
+   * disk (`synchronous_commit = off`). Fit for a live projection's batches
+   * only: their rows and checkpoint commit together, so a Postgres crash
+   * can only take the last few batches back whole, rows with checkpoint,
+   * and the runner applies them again from the log, which itself commits
+   * durably. Nothing is applied twice or lost. Whatever trusts a checkpoint
+   * must read it from Postgres in the session it then reads in
+   * (apps/api ConsistencyGate.confirmIn), never keep it: a checkpoint seen
+   * before a crash may go back.
    */
   static async open(
     config: pg.ClientConfig,
     log: Logger,
-    options: { readonly pipeline?: boolean } = {},
+    options: { readonly pipeline?: boolean; readonly asynchronousCommit?: boolean } = {},
   ): Promise<ApplierConnection> {
-    const client = new pg.Client({ ...config, ...(options.pipeline ? { pipeline: true } : {}) });
+    const client = new pg.Client({
+      ...config,
+      ...(options.pipeline ? { pipeline: true } : {}),
+      ...(options.asynchronousCommit
+        ? { options: [config.options, '-c synchronous_commit=off'].filter(Boolean).join(' ') }
+        : {}),
+    });
     if (options.pipeline) coalesceWrites(client);
     const connection = new ApplierConnection(client);
     // Registered before connecting: a broken connection must never be an unhandled 'error'.

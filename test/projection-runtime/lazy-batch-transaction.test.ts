@@ -6,7 +6,14 @@ import { commitBatch } from '../../libs/projection-runtime/batch-commit.js';
 import { CheckpointMovedElsewhere } from '../../libs/projection-runtime/runner-contract.js';
 import { START } from '../../libs/event-store/index.js';
 import { eventLogProjection } from './support/event-log.projection.js';
-import { newOrg, openRuntimeWorld, type RuntimeWorld, waitForCheckpoint } from './support/runtime-world.js';
+import {
+  newOrg,
+  openRuntimeWorld,
+  type RuntimeWorld,
+  silentLogger,
+  waitForCheckpoint,
+} from './support/runtime-world.js';
+import { ApplierConnection } from '../../libs/projection-runtime/applier-connection.js';
 
 /**
  * A batch's transaction begins with its first statement, and a batch that
@@ -135,6 +142,28 @@ describe('commitBatch', () => {
       } finally {
         await client.end();
       }
+    }
+  });
+});
+
+describe('ApplierConnection', () => {
+  it('commits asynchronously only when asked to (the runners), keeping the options it was given', async () => {
+    // The test cluster commits asynchronously by default: these sessions say otherwise first.
+    const config = {
+      connectionString: world.url,
+      options: '-c synchronous_commit=on -c statement_timeout=4321',
+    };
+    const asynchronous = await ApplierConnection.open(config, silentLogger, { asynchronousCommit: true });
+    const synchronous = await ApplierConnection.open(config, silentLogger);
+    try {
+      const show = async (connection: ApplierConnection, setting: string) =>
+        Object.values((await connection.client.query(`SHOW ${setting}`)).rows[0] as object)[0] as string;
+      expect(await show(asynchronous, 'synchronous_commit')).toBe('off');
+      expect(await show(synchronous, 'synchronous_commit')).toBe('on');
+      expect(await show(asynchronous, 'statement_timeout')).toBe('4321ms');
+    } finally {
+      await asynchronous.close();
+      await synchronous.close();
     }
   });
 });

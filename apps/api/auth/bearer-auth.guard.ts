@@ -5,10 +5,16 @@ import { streams } from '../../../libs/domain/streams.js';
 import { userDecider } from '../../../libs/domain/user/user.decider.js';
 import { type Position } from '../../../libs/event-store/index.js';
 import { findTokenByHash, type TokenLookup } from '../../../projections/users/index.js';
-import { CONSISTENCY_HEADER, ConsistencyGate } from '../read-side/consistency-gate.js';
+import {
+  CONSISTENCY_HEADER,
+  ConsistencyGate,
+  consistencyNotYet,
+  type ProjectionsRead,
+} from '../read-side/consistency-gate.js';
 import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 import {
   accepts,
+  type ConfirmPosition,
   READ_SCOPE,
   READS_MODELS,
   type ReadsModelsOptions,
@@ -24,6 +30,9 @@ import { claimedUserId, hashToken, isWellFormed, sameDigest } from '../../../lib
 import { type Audience, AUDIENCE } from './auth.decorators.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { type AuthenticatedRequest, type Principal, PRINCIPAL } from './principal.js';
+
+/** An attempt whose session found the projections behind the request's consistency token. */
+const UNCONFIRMED = Symbol('unconfirmed');
 
 const unauthorized = () =>
   ProblemError.of(401, 'AUTH.UNAUTHORIZED', 'a valid bearer token is required').withHeaders({
@@ -81,10 +90,13 @@ type Credential =
  *
  * Authentication comes first, then the X-Consistency-Token wait
  * (ConsistencyGate): a request that does not authenticate never waits. A
- * request that had to wait is authenticated again once the projections
- * have reached its position (its read scope opens only then), so a
- * revocation or a suspension holds for the next request carrying the
- * revoking command's position.
+ * request carrying a token is then authenticated again, in a session that
+ * confirms first that the projections have reached its position (a read
+ * route's scope opens only then, with the confirmation in its first round
+ * trip), so a revocation or a suspension holds for the next request
+ * carrying the revoking command's position, even after a Postgres crash
+ * took the revocation's batch back (projection runners commit
+ * asynchronously; consistency-gate.ts).
  *
  * Routes are for users unless marked @OperatorOnly. The operator has no
  * access to tenant data: user routes answer it 404, as if they did not exist.
@@ -139,7 +151,7 @@ export class BearerAuthGuard implements CanActivate {
 
     if (credential.kind === 'operator') {
       if (malformedPosition !== undefined) throw malformedPosition;
-      if (mustWait) await this.consistency.waitFor(position!, projectionsRead);
+      if (position !== undefined) await this.consistency.waitFor(position, projectionsRead);
       if (audience === 'user') throw new ProblemError(notFoundProblem());
       request[PRINCIPAL] = { kind: 'operator' };
       return true;
@@ -148,9 +160,13 @@ export class BearerAuthGuard implements CanActivate {
     if (!reads || mustWait || malformedPosition !== undefined) {
       let principal = (await this.authenticate(credential)) ?? (await refuse());
       if (malformedPosition !== undefined) throw malformedPosition;
-      if (mustWait) {
-        await this.consistency.waitFor(position!, projectionsRead);
-        if (!reads) principal = (await this.authenticate(credential)) ?? (await refuse());
+      if (mustWait) await this.consistency.waitFor(position!, projectionsRead);
+      if (!reads && position !== undefined) {
+        // Authenticated again, in a session that confirms the position first.
+        principal =
+          (await this.confirmed(position, projectionsRead, (confirm) =>
+            this.authenticate(credential, confirm!),
+          )) ?? (await refuse());
       }
       if (!reads) {
         if (audience === 'operator') {
@@ -162,7 +178,10 @@ export class BearerAuthGuard implements CanActivate {
     }
 
     const { org, chatId } = request.params as Record<string, string | undefined>;
-    const opened = await this.openScope(credential, { org, chatId, answer: readOptions!.answer });
+    const target = { org, chatId, answer: readOptions!.answer };
+    const opened = await this.confirmed(position, projectionsRead, (confirm) =>
+      this.openScope(credential, target, confirm),
+    );
     if (!opened) return refuse();
     request[READ_SCOPE] = opened.scope;
     request[PRINCIPAL] = opened.principal;
@@ -176,9 +195,36 @@ export class BearerAuthGuard implements CanActivate {
     return userId ? { kind: 'user', hash, claimedUserId: userId, wellFormed: isWellFormed(token) } : null;
   }
 
-  /** A user token, in one statement of its own: the users projection, else the user's stream. */
-  private async authenticate(credential: Extract<Credential, { kind: 'user' }>): Promise<Principal | null> {
-    const lookup = await findTokenByHash(this.readSide.appPool, credential.hash);
+  /**
+   * A user token, in one statement of its own: the users projection, else
+   * the user's stream. With `confirm`, the lookup goes on a session that
+   * first confirms the request's consistency token, in the same round trip.
+   */
+  private async authenticate(credential: Extract<Credential, { kind: 'user' }>): Promise<Principal | null>;
+  private async authenticate(
+    credential: Extract<Credential, { kind: 'user' }>,
+    confirm: ConfirmPosition,
+  ): Promise<Principal | null | typeof UNCONFIRMED>;
+  private async authenticate(
+    credential: Extract<Credential, { kind: 'user' }>,
+    confirm?: ConfirmPosition,
+  ): Promise<Principal | null | typeof UNCONFIRMED> {
+    let lookup: TokenLookup | null;
+    if (confirm) {
+      const client = await this.readSide.appPool.connect();
+      try {
+        const [confirmed, found] = await Promise.all([
+          confirm(client),
+          findTokenByHash(client, credential.hash),
+        ]);
+        if (!confirmed) return UNCONFIRMED;
+        lookup = found;
+      } finally {
+        client.release();
+      }
+    } else {
+      lookup = await findTokenByHash(this.readSide.appPool, credential.hash);
+    }
     if (accepts(lookup, credential.claimedUserId)) return { kind: 'user', userId: lookup.userId };
     return this.mayBeInTheLog(credential, lookup) ? this.authenticateFromLog(credential) : null;
   }
@@ -187,15 +233,43 @@ export class BearerAuthGuard implements CanActivate {
   private async openScope(
     credential: Extract<Credential, { kind: 'user' }>,
     target: ScopeTarget,
-  ): Promise<{ scope: RequestReadScope; principal: Principal } | null> {
+    confirm?: ConfirmPosition,
+  ): Promise<{ scope: RequestReadScope; principal: Principal } | null | typeof UNCONFIRMED> {
     const caller = { kind: 'token', hash: credential.hash, claimedUserId: credential.claimedUserId } as const;
-    const { scope, lookup } = await this.scopes.open(caller, target);
+    const { scope, lookup, unconfirmed } = await this.scopes.open(caller, target, confirm);
+    if (unconfirmed) return UNCONFIRMED;
     if (scope) return { scope, principal: { kind: 'user', userId: scope.userId } };
     if (!this.mayBeInTheLog(credential, lookup)) return null;
     const principal = await this.authenticateFromLog(credential);
     if (!principal) return null;
-    const fromLog = await this.scopes.open({ kind: 'user', userId: principal.userId }, target);
+    const fromLog = await this.scopes.open({ kind: 'user', userId: principal.userId }, target, confirm);
+    if (fromLog.unconfirmed) return UNCONFIRMED;
     return { scope: fromLog.scope!, principal };
+  }
+
+  /**
+   * Runs `attempt` in a session that confirms the consistency token before
+   * it reads (ConsistencyGate.confirmIn). When the checkpoints turn out
+   * behind it (a Postgres crash took batches back since the gate last read
+   * them), waits for them and tries once more; then 503 CONSISTENCY.NOT_YET.
+   */
+  private async confirmed<T>(
+    position: Position | undefined,
+    reads: ProjectionsRead,
+    attempt: (confirm?: ConfirmPosition) => Promise<T | typeof UNCONFIRMED>,
+  ): Promise<T> {
+    if (position === undefined) {
+      const result = await attempt();
+      if (result === UNCONFIRMED) throw new Error('a request without a consistency token was unconfirmed');
+      return result;
+    }
+    const confirm: ConfirmPosition = (client) => this.consistency.confirmIn(client, position, reads);
+    for (let tries = 0; tries < 2; tries++) {
+      const result = await attempt(confirm);
+      if (result !== UNCONFIRMED) return result;
+      await this.consistency.waitFor(position, reads);
+    }
+    throw consistencyNotYet('the read models went back behind this position; retry shortly');
   }
 
   /**

@@ -46,9 +46,21 @@ export const DEFAULT_MAX_WAITING = 256;
  * routes for every one; every other route for all but those only the audit
  * routes read (acl-history), so a lagging or failed audit history never
  * holds up, or fails, a read of chats and messages. Within that, not per
- * route: a token means "everything I did is visible". Checkpoints only move
- * forward, so the highest lowest-checkpoint seen is kept for each set and
- * most requests pass without a query.
+ * route: a token means "everything I did is visible".
+ *
+ * The lowest checkpoint last read is kept for each set, to tell which
+ * requests must wait, and only for that. It is never taken as proof that a
+ * request may read: the projection runners commit asynchronously
+ * (projection-runner.ts), so a Postgres crash can take their last batches
+ * back, checkpoint and rows together, and a checkpoint seen here can go back
+ * until the runner applies those events again. So what lets a request read
+ * is always Postgres itself, in the request's own session: a read route
+ * checks the checkpoints in the round trip that opens its read transaction
+ * ({@link confirmIn}, before its reads, on the same connection: a crash in
+ * between breaks that connection and fails the request); any other route
+ * waits with {@link waitFor}, which reads them at least once, and then
+ * authenticates. A check that finds them behind the cache lowers it, and the
+ * request waits again.
  *
  * Waiting requests LISTEN rather than poll: libs/projection-runtime NOTIFYs
  * CHECKPOINT_CHANNEL in each transaction that moves a checkpoint or marks it
@@ -90,15 +102,41 @@ export class ConsistencyGate implements OnModuleDestroy {
     return header;
   }
 
-  /** Whether the projections read are known to have reached the position already (no query). */
+  /**
+   * Whether the projections read had reached the position when their
+   * checkpoints were last read (no query): a request for which this is false
+   * waits; one for which it is true still confirms ({@link confirmIn}).
+   */
   hasReached(position: Position, reads: ProjectionsRead = 'routes'): boolean {
     const reached = this.reached[reads];
     return reached !== null && reached >= position;
   }
 
-  /** Waits until the projections read have reached the position; 503 when it takes too long or too many wait. */
+  /**
+   * Whether the projections read have reached the position, asked on the
+   * request's own session, in the statement it sends ahead of its reads:
+   * READ COMMITTED, so those reads see at least what this statement saw.
+   * False lowers what {@link hasReached} answers, until checkpoints are read
+   * again ({@link waitFor}).
+   */
+  async confirmIn(client: pg.ClientBase, position: Position, reads: ProjectionsRead): Promise<boolean> {
+    const names = this.projections[reads];
+    const { rows } = await client.query<{ reached: boolean }>(
+      `SELECT count(*) FILTER (WHERE position >= $1) = cardinality($2::text[]) AS reached
+         FROM projection.checkpoints WHERE name = ANY($2::text[])`,
+      [position, names],
+    );
+    const reached = rows[0]?.reached === true;
+    if (!reached) this.reached[reads] = null;
+    return reached;
+  }
+
+  /**
+   * Waits until the projections read have reached the position, reading
+   * their checkpoints at least once however far the cache says they are;
+   * 503 when it takes too long or too many wait.
+   */
   async waitFor(position: Position, reads: ProjectionsRead = 'routes'): Promise<void> {
-    if (this.hasReached(position, reads)) return;
     if (this.waiting >= this.readSide.maxWaiting) {
       throw ProblemError.of(
         503,
@@ -118,7 +156,6 @@ export class ConsistencyGate implements OnModuleDestroy {
     const deadline = Date.now() + this.readSide.consistencyWaitMs;
     const names = new Set(this.projections[reads]);
     for (;;) {
-      if (this.hasReached(position, reads)) return;
       // Taken before reading: a notification that comes during the read wakes the wait below at once.
       const since = this.checkpointMoved.current;
       const snapshot = await this.snapshot();
@@ -126,21 +163,22 @@ export class ConsistencyGate implements OnModuleDestroy {
       const stuck = snapshot.failed.find(
         (projection) => names.has(projection.name) && projection.position < position,
       );
-      if (stuck) throw notYet(`projection ${stuck.name} has failed before reaching this position`);
+      if (stuck) throw consistencyNotYet(`projection ${stuck.name} has failed before reaching this position`);
       const left = deadline - Date.now();
-      if (left <= 0) throw notYet('the read models have not reached this position yet');
+      if (left <= 0) throw consistencyNotYet('the read models have not reached this position yet');
       await this.checkpointMoved.wait(since, Math.min(FALLBACK_POLL_MS, left));
     }
   }
 
-  /** One checkpoint query at a time, shared by every waiting request; moves `reached` forward. */
+  /**
+   * One checkpoint query at a time, shared by every waiting request; sets
+   * `reached` to what it read, lower than before after a crash took batches back.
+   */
   private snapshot(): Promise<CheckpointSnapshot> {
     this.inFlight ??= snapshotOf(this.readSide.appPool, this.readSide.projectionNames)
       .then((snapshot) => {
         for (const reads of ['routes', 'audit'] as const) {
-          const lowest = lowestOf(snapshot, this.projections[reads]);
-          const reached = this.reached[reads];
-          if (lowest !== null && (reached === null || lowest > reached)) this.reached[reads] = lowest;
+          this.reached[reads] = lowestOf(snapshot, this.projections[reads]);
         }
         return snapshot;
       })
@@ -173,6 +211,7 @@ function lowestOf(snapshot: CheckpointSnapshot, names: readonly string[]): Posit
   return lowest;
 }
 
-function notYet(detail: string): ProblemError {
+/** 503 CONSISTENCY.NOT_YET: the read models have not reached the request's consistency token. */
+export function consistencyNotYet(detail: string): ProblemError {
   return ProblemError.of(503, 'CONSISTENCY.NOT_YET', detail, undefined).withHeaders({ 'Retry-After': '1' });
 }

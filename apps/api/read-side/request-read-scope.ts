@@ -152,6 +152,12 @@ export class RequestReadScope {
   }
 }
 
+/**
+ * Asks, on the scope's session and ahead of its reads, whether the
+ * projections have reached a consistency token (ConsistencyGate.confirmIn).
+ */
+export type ConfirmPosition = (client: pg.ClientBase) => Promise<boolean>;
+
 /** Opens request read scopes on the app pool. */
 @Injectable()
 export class ReadScopes {
@@ -160,12 +166,15 @@ export class ReadScopes {
   /**
    * Opens a scope for `caller` in one round trip. For a token, `lookup` is
    * what the users projection holds for it, and `scope` is null (the
-   * transaction already ended) unless the projection accepts it.
+   * transaction already ended) unless the projection accepts it. With
+   * `confirm`, `scope` is also null, and `unconfirmed` set, when the
+   * projections have not reached the request's consistency token.
    */
   async open(
     caller: ScopeCaller,
     target: ScopeTarget,
-  ): Promise<{ scope: RequestReadScope | null; lookup: TokenLookup | null }> {
+    confirm?: ConfirmPosition,
+  ): Promise<{ scope: RequestReadScope | null; lookup: TokenLookup | null; unconfirmed?: true }> {
     const org = orgOf(target.org);
     const chatId =
       org !== null && target.chatId !== undefined && isUuid(target.chatId)
@@ -178,6 +187,8 @@ export class ReadScopes {
       (client) =>
         // Sent together; each statement sees the settings the ones before it made.
         Promise.all([
+          // First: every read after it sees at least the checkpoints it saw.
+          confirm ? confirm(client) : true,
           caller.kind === 'token' ? authenticateCaller(client, caller.hash, caller.claimedUserId) : null,
           org === null ? null : enterOrg(client, org),
           chatId === null ? null : getCallerChatAccess(client, chatId),
@@ -185,7 +196,11 @@ export class ReadScopes {
         ]),
       { endWithFirst: answersChat },
     );
-    const [lookup, membership, access, chat] = first;
+    const [confirmed, lookup, membership, access, chat] = first;
+    if (!confirmed) {
+      await transaction.end();
+      return { scope: null, lookup, unconfirmed: true };
+    }
     let userId: string;
     if (caller.kind === 'user') {
       userId = caller.userId;
