@@ -51,7 +51,10 @@ for (;;) {
     };
   }
   const done = names.every((name) => secondsToHead[name] !== undefined);
-  const progress = Math.min(...names.map((name) => Number(checkpoints.get(name)?.eventsApplied ?? 0)));
+  // The mean over the projections: the slowest one's count alone stayed at 0 for most of a
+  // full run, which made the progress line say nothing.
+  const applied = names.map((name) => Number(checkpoints.get(name)?.eventsApplied ?? 0));
+  const progress = Math.round(applied.reduce((sum, n) => sum + n, 0) / applied.length);
   process.stderr.write(`progress ${progress}\n`);
   if (done) break;
 }
