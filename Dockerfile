@@ -13,8 +13,11 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # The data dir keeps the generated operator token when TENANTRY_OPERATOR_TOKEN
 # is not set; the embedded Postgres is not used here (DATABASE_URL is set).
+# NODE_OPTIONS: the heap limit of every node process here, API, projector and
+# CLI alike (libs/runtime/heap.ts says why; raise it for larger tenants).
 ENV NODE_ENV=production \
-    TENANTRY_DATA_DIR=/var/lib/tenantry
+    TENANTRY_DATA_DIR=/var/lib/tenantry \
+    NODE_OPTIONS=--max-old-space-size=1024
 RUN mkdir -p /var/lib/tenantry && chown node:node /var/lib/tenantry
 USER node
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { READ_MODEL_SCHEMA } from '../../libs/persistence/tenancy.js';
+import { DEFAULT_MAX_OLD_SPACE_MB } from '../../libs/runtime/heap.js';
 import { type BenchEnvironment } from '../support/environment.js';
 import { startProgress } from '../support/progress.js';
 import { figure, type Figure } from './figure.js';
@@ -53,10 +54,24 @@ export async function fullRebuild(env: BenchEnvironment, events: number): Promis
   });
 }
 
+/**
+ * The rebuild child runs as the projector runs in production: with the heap
+ * limit `npm start` and the Dockerfile give it (libs/runtime/heap.ts). Then
+ * BENCH_REBUILD_NODE_ARGS, node flags for the experiment at hand (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`, or another `--max-old-space-size`,
+ * which wins, coming last).
+ */
+export function rebuildChildNodeArgs(env: NodeJS.ProcessEnv): string[] {
+  const heapMb = env.TENANTRY_MAX_OLD_SPACE_MB ?? String(DEFAULT_MAX_OLD_SPACE_MB);
+  return [
+    `--max-old-space-size=${heapMb}`,
+    ...(env.BENCH_REBUILD_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
+}
+
 async function runRebuildChild(env: BenchEnvironment, events: number): Promise<RebuildResult> {
   const progress = startProgress('rebuild', events, 'events');
-  // BENCH_REBUILD_NODE_ARGS: node flags for the rebuild child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
-  const nodeArgs = (process.env.BENCH_REBUILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const nodeArgs = rebuildChildNodeArgs(process.env);
   // BENCH_REBUILD_LOG: a file that gets a copy of the child's output (with `--trace-gc`, its GC trace).
   const log = process.env.BENCH_REBUILD_LOG ? createWriteStream(process.env.BENCH_REBUILD_LOG) : null;
   const child = spawn(process.execPath, [...nodeArgs, REBUILD_CHILD], {

@@ -1,3 +1,4 @@
+export * from './heap.js';
 export * from './event-store.js';
 export * from './logging.js';
 export * from './process.js';

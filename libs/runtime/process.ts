@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type TenantryConfig } from '../config/index.js';
+import { heapLimitMiB } from './heap.js';
 import { createLogger } from './logging.js';
 import { Shutdown } from './shutdown.js';
 
@@ -39,6 +40,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
   const root = createLogger(config.logLevel);
   const logger = options.logBindings ? root.child(options.logBindings) : root;
   const shutdown = new Shutdown(logger).listen();
+  logger.info({ heapLimitMiB: heapLimitMiB(), node: process.version }, 'starting');
   try {
     await shutdown.whileStarting(options.start({ config, logger, shutdown }));
   } catch (error) {
