@@ -1,5 +1,6 @@
-import { type AccessDecision } from '../authz/evaluate.js';
-import { type ChatAccessInput, decideAccess } from '../domain/chat/chat-access.js';
+import { type ChatAccessFacts } from '../authz/access-facts.js';
+import { type AccessDecision, evaluateChatAccess } from '../authz/evaluate.js';
+import { type ChatAccessInput, chatAccessFactsFor } from '../domain/chat/chat-access.js';
 import { chatDecider } from '../domain/chat/chat.decider.js';
 import { type ChatState, type ExistingChat, isRootChat } from '../domain/chat/chat.state.js';
 import { groupDecider } from '../domain/group/group.decider.js';
@@ -175,9 +176,22 @@ export function candidates(world: LiveChatWorld): Set<string> {
   return users;
 }
 
+/**
+ * Each world's facts that do not depend on the user, made once
+ * (chatAccessFactsFor): an answer decides for every candidate of the chat,
+ * hundreds in a large org, and a world is never changed once loaded.
+ */
+const factsOfWorld = new WeakMap<LiveChatWorld, (userId: string) => ChatAccessFacts>();
+
 /** libs/authz's decision for one user in the world. */
 export function decide(world: LiveChatWorld, userId: string): AccessDecision {
-  return decideAccess(accessInput(world, userId));
+  let factsFor = factsOfWorld.get(world);
+  if (!factsFor) {
+    const { userId: _, ...chatInput } = accessInput(world, userId);
+    factsFor = chatAccessFactsFor(chatInput);
+    factsOfWorld.set(world, factsFor);
+  }
+  return evaluateChatAccess(factsFor(userId));
 }
 
 /** Everyone with any permission, sorted by user id. */
@@ -190,16 +204,16 @@ export function everyoneWithAccess(
     .filter(({ decision }) => decision.permissions.length > 0);
 }
 
+/** Each world's streams, listed once: an answer names the actors of a few events per user. */
+const cutsOfWorld = new WeakMap<ChatWorld, ReadonlyArray<StreamCut<unknown> | null>>();
+
 /** The actor of an event folded into any stream of the world, or null when unknown. */
 export function actorOf(world: ChatWorld, eventId: string): string | null {
-  const cuts: Array<StreamCut<unknown> | null> = [
-    world.org,
-    world.chat,
-    world.root,
-    ...world.ancestors,
-    world.workspace,
-    ...world.groups.values(),
-  ];
+  let cuts = cutsOfWorld.get(world);
+  if (!cuts) {
+    cuts = [world.org, world.chat, world.root, ...world.ancestors, world.workspace, ...world.groups.values()];
+    cutsOfWorld.set(world, cuts);
+  }
   for (const cut of cuts) {
     const actor = cut?.actors.get(eventId);
     if (actor !== undefined) return actor;

@@ -4,7 +4,7 @@ import { WORKSPACE_ROLES } from '../../authz/policy.js';
 import { countedWorkspaceRole } from '../workspace/workspace.access.js';
 import { type ActiveGroup } from '../group/group.state.js';
 import { type ActiveWorkspace } from '../workspace/workspace.state.js';
-import { type ChatAccessInput, chatAccessFacts, decideAccess } from './chat-access.js';
+import { type ChatAccessInput, chatAccessFacts, chatAccessFactsFor, decideAccess } from './chat-access.js';
 import { type ChatState, type ExistingChat } from './chat.state.js';
 import {
   alice,
@@ -162,6 +162,16 @@ describe('chatAccessFacts', () => {
         });
       },
     );
+  });
+
+  it('chatAccessFactsFor, prepared once for a chat, gives each user what chatAccessFacts gives', () => {
+    const { userId: _, ...chat } = input();
+    const factsFor = chatAccessFactsFor(chat);
+    for (const userId of [alice, bob, carol, olga]) {
+      expect(factsFor(userId)).toEqual(chatAccessFacts({ ...chat, userId }));
+    }
+    const sub = existing(chatState(subCreated(carol)));
+    expect(() => chatAccessFactsFor({ ...chat, chat: sub, ancestors: [sub] })).toThrow(AccessFactsError);
   });
 
   it('decideAccess is evaluateChatAccess on these facts', () => {
