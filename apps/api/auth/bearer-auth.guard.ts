@@ -212,16 +212,18 @@ export class BearerAuthGuard implements CanActivate {
     let lookup: TokenLookup | null;
     if (confirm) {
       const client = await this.readSide.appPool.connect();
+      let results: [boolean, TokenLookup | null];
       try {
-        const [confirmed, found] = await Promise.all([
-          confirm(client),
-          findTokenByHash(client, credential.hash),
-        ]);
-        if (!confirmed) return UNCONFIRMED;
-        lookup = found;
-      } finally {
-        client.release();
+        results = await Promise.all([confirm(client), findTokenByHash(client, credential.hash)]);
+      } catch (error) {
+        // A statement may still be in flight on it: never pooled again.
+        client.release(true);
+        throw error;
       }
+      client.release();
+      const [confirmed, found] = results;
+      if (!confirmed) return UNCONFIRMED;
+      lookup = found;
     } else {
       lookup = await findTokenByHash(this.readSide.appPool, credential.hash);
     }
