@@ -58,9 +58,9 @@ export const DEFAULT_MAX_WAITING = 256;
  * checks the checkpoints in the round trip that opens its read transaction
  * ({@link confirmIn}, before its reads, on the same connection: a crash in
  * between breaks that connection and fails the request); any other route
- * waits with {@link waitFor}, which reads them at least once, and then
- * authenticates. A check that finds them behind the cache lowers it, and the
- * request waits again.
+ * looks its API token up again on one connection, with the check sent ahead
+ * of the lookup (BearerAuthGuard). A check that finds them behind the cache
+ * lowers it, and the request waits ({@link waitFor}) and checks again.
  *
  * Waiting requests LISTEN rather than poll: libs/projection-runtime NOTIFYs
  * CHECKPOINT_CHANNEL in each transaction that moves a checkpoint or marks it
