@@ -16,6 +16,31 @@ export interface EventMetadata {
   readonly schemaVersion: number;
 }
 
+/**
+ * Metadata read back from a store that keeps it as opaque JSON (EventStoreDB):
+ * checked field by field rather than trusted, so an event written by
+ * something other than Tenantry fails where it is read, naming the field,
+ * instead of somewhere downstream.
+ */
+export function eventMetadataOf(value: unknown, what: string): EventMetadata {
+  const fail = (field: string): never => {
+    throw new TypeError(`metadata of ${what}: ${field} is missing or of the wrong type`);
+  };
+  if (typeof value !== 'object' || value === null) return fail('the whole');
+  const m = value as Record<string, unknown>;
+  const text = (field: string) => (typeof m[field] === 'string' ? (m[field] as string) : fail(field));
+  const metadata: EventMetadata = {
+    eventId: text('eventId'),
+    actorId: m.actorId === null ? null : text('actorId'),
+    correlationId: text('correlationId'),
+    causationId: text('causationId'),
+    occurredAt: text('occurredAt'),
+    schemaVersion: Number.isInteger(m.schemaVersion) ? (m.schemaVersion as number) : fail('schemaVersion'),
+  };
+  if (m.orgId === undefined) return metadata;
+  return { ...metadata, orgId: text('orgId') };
+}
+
 /** An event proposed for appending. `type` equals the event's TypeScript type name. */
 export interface NewEvent<Type extends string = string, Data = unknown> {
   readonly type: Type;

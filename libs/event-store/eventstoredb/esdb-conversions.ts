@@ -15,7 +15,7 @@ import {
   STREAM_EXISTS as ESDB_STREAM_EXISTS,
   UnavailableError,
 } from '@eventstore/db-client';
-import { type EventMetadata, type NewEvent, type RecordedEvent } from '../event-envelope.js';
+import { eventMetadataOf, type NewEvent, type RecordedEvent } from '../event-envelope.js';
 import { ANY, type ExpectedRevision, NO_STREAM, STREAM_EXISTS } from '../event-store.port.js';
 import { EventStoreUnavailable } from '../errors.js';
 import { decodePosition, encodePosition, type Position, START } from '../position.js';
@@ -61,7 +61,7 @@ export function toRecordedEvent(event: EsdbRecordedEvent, position: EsdbPosition
     recordedAt: event.created,
     type: event.type,
     data: event.data,
-    metadata: event.metadata as unknown as EventMetadata,
+    metadata: eventMetadataOf(event.metadata, `${event.type} at ${event.streamId}@${event.revision}`),
   };
 }
 
