@@ -57,6 +57,7 @@ const result = job.kind === 'autocannon' ? await runAutocannon(job) : await runF
 process.stdout.write(`${JSON.stringify(result)}\n`);
 
 async function runAutocannon(job: AutocannonJob) {
+  const cpuBefore = process.cpuUsage();
   const out = await autocannon({
     url: job.url,
     headers: job.headers,
@@ -65,12 +66,15 @@ async function runAutocannon(job: AutocannonJob) {
     ...(job.method ? { method: job.method } : {}),
     ...(job.body === undefined ? {} : { body: job.body }),
   });
+  const cpu = process.cpuUsage(cpuBefore);
   return {
     requestsPerSecond: out.requests.average,
     requests: out.requests.total,
     errors: out.errors + out.timeouts + out.non2xx,
     p50Ms: out.latency.p50,
     p99Ms: out.latency.p99,
+    /** What generating the load cost this process, µs: the load generator's share of the machine. */
+    cpuMicros: cpu.user + cpu.system,
   };
 }
 
