@@ -2,13 +2,18 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { hashToken } from '../../libs/application/index.js';
 import { type ReadSide } from '../../apps/api/read-side/read-side.js';
-import { ReadScopes, type RequestReadScope } from '../../apps/api/read-side/request-read-scope.js';
+import { visibleChatsPage } from '../../apps/api/chats/chats.queries.controller.js';
+import {
+  firstReadFor,
+  ReadScopes,
+  type RequestReadScope,
+  type ScopeTarget,
+} from '../../apps/api/read-side/request-read-scope.js';
 import { accessAt, atPosition, StreamSnapshots } from '../../libs/audit/index.js';
 import { streams } from '../../libs/domain/streams.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore, type Position } from '../../libs/event-store/index.js';
 import { READ_MODEL_SCHEMA } from '../../libs/persistence/tenancy.js';
-import { listVisibleChats } from '../../projections/chat-access/index.js';
 import { type HistoryManifest } from '../generate/history.js';
 import { type BenchEnvironment } from '../support/environment.js';
 import { interleavedLatencies, percentile, sequentialLatencies } from '../support/measure.js';
@@ -41,7 +46,7 @@ async function openScope(
   scopes: ReadScopes,
   manifest: HistoryManifest,
   userId: string,
-  target: { org: string; chatId?: string },
+  target: ScopeTarget,
 ): Promise<RequestReadScope> {
   const token = manifest.tokens.get(userId);
   if (!token) throw new Error(`no token for user ${userId}`);
@@ -145,15 +150,12 @@ export async function firstPageOfChats(bench: ReadSideBench): Promise<Figure> {
     const timed = await interleavedLatencies(
       bench.samples,
       async () => {
-        const scope = await openScope(scopes, bench.manifest, userId, { org: org.orgId });
-        const result = await scope.inOrg((client, membership) =>
-          listVisibleChats(client, {
-            orgId: membership.orgId,
-            userId,
-            workspaceId: null,
-            page: { limit: 50, after: null },
-          }),
-        );
+        // As GET …/chats answers its first page: the page read in the scope's opening round trip.
+        const scope = await openScope(scopes, bench.manifest, userId, {
+          org: org.orgId,
+          firstRead: firstReadFor(visibleChatsPage, {}),
+        });
+        const result = scope.answer(visibleChatsPage);
         endLater(scope);
         if (result.items.length !== Math.min(50, visible) || visible > 50 !== (result.next !== null)) {
           truncated++;

@@ -86,13 +86,36 @@ export interface VisibleChatsRequest {
  * LIMIT after the join, so a page is full whenever more visible chats exist:
  * never truncated, whatever share of the org the user sees.
  */
-export async function listVisibleChats(
+export function listVisibleChats(
   client: pg.ClientBase,
   request: VisibleChatsRequest,
 ): Promise<Page<VisibleChat>> {
-  const { orgId, userId, workspaceId, page } = request;
-  const params: unknown[] = [orgId, userId, page.limit + 1];
-  const where = ['a.org_id = $1', 'a.user_id = $2'];
+  return visibleChats(client, { org: '$1', user: '$2' }, [request.orgId, request.userId], request);
+}
+
+/**
+ * {@link listVisibleChats} for the transaction's caller in its tenant (the
+ * `tenantry.user_id` and `tenantry.org_id` the statements before it set:
+ * users `authenticateCaller`, organizations `enterOrg`), so it can go out in
+ * the round trip that opens a request's read scope: with no caller or no
+ * tenant set it finds nothing.
+ */
+export function listCallerVisibleChats(
+  client: pg.ClientBase,
+  request: Omit<VisibleChatsRequest, 'orgId' | 'userId'>,
+): Promise<Page<VisibleChat>> {
+  return visibleChats(client, { org: CURRENT_TENANT_SQL, user: CURRENT_USER_SQL }, [], request);
+}
+
+async function visibleChats(
+  client: pg.ClientBase,
+  caller: { readonly org: string; readonly user: string },
+  callerParams: readonly string[],
+  { workspaceId, page }: Pick<VisibleChatsRequest, 'workspaceId' | 'page'>,
+): Promise<Page<VisibleChat>> {
+  const params: unknown[] = [...callerParams, page.limit + 1];
+  const limit = `$${params.length}`;
+  const where = [`a.org_id = ${caller.org}`, `a.user_id = ${caller.user}`];
   if (workspaceId !== null) {
     params.push(workspaceId);
     where.push(`a.workspace_id = $${params.length}`);
@@ -121,7 +144,7 @@ export async function listVisibleChats(
      ${CHAT_PEOPLE_SQL.joins}
      WHERE ${where.join(' AND ')} AND c.deleted_at IS NULL
      ORDER BY a.created_position
-     LIMIT $3`,
+     LIMIT ${limit}`,
     params,
   );
   return toPage(

@@ -4,6 +4,7 @@ export {
   type ChatAccess,
   getCallerChatAccess,
   getChatAccess,
+  listCallerVisibleChats,
   listVisibleChats,
   type VisibleChat,
   type VisibleChatsRequest,

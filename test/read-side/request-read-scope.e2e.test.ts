@@ -6,7 +6,13 @@ import { ReadTransaction } from '../../libs/persistence/index.js';
 import { getCallerChatAccess } from '../../projections/chat-access/index.js';
 import { enterOrg } from '../../projections/organizations/index.js';
 import { authenticateCaller } from '../../projections/users/index.js';
-import { type E2eApp, expectProblem, OPERATOR_TOKEN, startE2eApp } from '../e2e/support/e2e-app.js';
+import {
+  type ApiAnswer,
+  type E2eApp,
+  expectProblem,
+  OPERATOR_TOKEN,
+  startE2eApp,
+} from '../e2e/support/e2e-app.js';
 
 /**
  * Issue 12: one read transaction per request. A route that reads the read
@@ -118,6 +124,37 @@ describe('the request read scope', () => {
       expect({ connects, writes }).toEqual({ connects: 1, writes: 1 });
       expect(statements.filter((text) => text.startsWith('BEGIN'))).toHaveLength(1);
       expect(statements.at(-1)).toBe('COMMIT');
+    }
+  });
+
+  it('answers a page of chats in one round trip too, its 400s and 404s included', async () => {
+    const pool = app.database.appPool;
+    const list = `/v1/orgs/${orgId}/chats`;
+    for (const [token, path, status] of [
+      [owner.token, list, 200],
+      [owner.token, `${list}?limit=1`, 200],
+      [outsider.token, list, 404],
+      [owner.token, `${list}?cursor=not-ours`, 400],
+      [outsider.token, `${list}?workspaceId=nope`, 400],
+      [owner.token, '/v1/orgs/not~an~org/chats', 404],
+    ] as const) {
+      await poolSettled(pool);
+      const recording = recordAppPool(pool);
+      let answer: ApiAnswer<{ items: Array<{ id: string }>; nextCursor: string | null }>;
+      try {
+        answer = await app.request('GET', path, { token, consistent: false });
+        expect(await poolSettled(pool)).toEqual({ checkedOut: 0 });
+      } finally {
+        recording.stop();
+      }
+      expect({ path, status: answer.status }).toEqual({ path, status });
+      if (status === 200) {
+        expect(answer.body.items.map((item) => item.id)).toEqual([chatId]);
+        expect(answer.body.nextCursor).toBeNull();
+      }
+      const { connects, writes } = recording.seen;
+      expect({ path, connects, writes }).toEqual({ path, connects: 1, writes: 1 });
+      expect(recording.seen.statements.at(-1)).toBe('COMMIT');
     }
   });
 

@@ -15,6 +15,7 @@ import { READ_SIDE, type ReadSide } from '../read-side/read-side.js';
 import {
   accepts,
   type ConfirmPosition,
+  firstReadFor,
   READ_SCOPE,
   READS_MODELS,
   type ReadsModelsOptions,
@@ -178,7 +179,9 @@ export class BearerAuthGuard implements CanActivate {
     }
 
     const { org, chatId } = request.params as Record<string, string | undefined>;
-    const target = { org, chatId, answer: readOptions!.answer };
+    const { answer, firstRead } = readOptions!;
+    const query = (request.query ?? {}) as Readonly<Record<string, unknown>>;
+    const target = { org, chatId, answer, firstRead: firstRead && firstReadFor(firstRead, query) };
     const opened = await this.confirmed(position, projectionsRead, (confirm) =>
       this.openScope(credential, target, confirm),
     );

@@ -49,6 +49,14 @@ export interface ReadsModelsOptions {
    */
   readonly answer?: 'chat';
   /**
+   * The route's answer is one read in the org the path names, for the
+   * caller ({@link FirstRead}): the scope sends it, and the COMMIT, in its
+   * opening round trip, so the request makes one round trip to Postgres in
+   * all (GET …/chats, the first page: benchmark B5). The handler takes its
+   * result from {@link RequestReadScope.answer}.
+   */
+  readonly firstRead?: FirstRead<unknown>;
+  /**
    * The route reads the ACL history (the audit routes): a consistency token
    * waits for the projections only they read too (ConsistencyGate).
    */
@@ -85,7 +93,44 @@ export interface ScopeTarget {
   readonly chatId?: string | undefined;
   /** See {@link ReadsModelsOptions.answer}. */
   readonly answer?: 'chat' | undefined;
+  /** The route's {@link FirstRead}, made for this request's query string. */
+  readonly firstRead?: FirstReadOf<unknown> | undefined;
 }
+
+/**
+ * A route's one read in its org, made from the request's query string: a
+ * statement that reads as the transaction's caller in its tenant (the
+ * settings the scope's statements before it make), so it can leave in the
+ * round trip that authenticates. A query string the route refuses makes it
+ * throw the route's 400 (a ProblemError), which the handler then answers.
+ */
+export interface FirstRead<T> {
+  readonly build: (query: Readonly<Record<string, unknown>>) => (client: pg.ClientBase) => Promise<T>;
+}
+
+export function firstRead<T>(build: FirstRead<T>['build']): FirstRead<T> {
+  return { build };
+}
+
+/** A {@link FirstRead} made for one request: its statement, or why the request is refused. */
+export type FirstReadOf<T> =
+  | { readonly of: FirstRead<T>; readonly read: (client: pg.ClientBase) => Promise<T> }
+  | { readonly of: FirstRead<T>; readonly refusal: ProblemError };
+
+/** The route's first read made for `query`; a ProblemError it throws is kept for the handler. */
+export function firstReadFor<T>(of: FirstRead<T>, query: Readonly<Record<string, unknown>>): FirstReadOf<T> {
+  try {
+    return { of, read: of.build(query) };
+  } catch (error) {
+    if (error instanceof ProblemError) return { of, refusal: error };
+    throw error;
+  }
+}
+
+/** What came of a first read: its result, or the refusal the handler answers. */
+type FirstReadResult = { readonly of: FirstRead<unknown> } & (
+  { readonly result: unknown } | { readonly refusal: ProblemError }
+);
 
 export class RequestReadScope {
   constructor(
@@ -96,7 +141,27 @@ export class RequestReadScope {
     private readonly chatAccess: ChatAccess | null,
     /** The chat the path names, when the route's answer is it (null: none such); undefined when not read. */
     private readonly chat: ChatView | null | undefined = undefined,
+    private readonly first: FirstReadResult | undefined = undefined,
   ) {}
+
+  /**
+   * The result of the route's {@link FirstRead} (`@ReadsModels({ firstRead })`),
+   * read with the scope. A query string the route refuses answers its 400
+   * first, as the route's own parameter parsing would; a caller who is no
+   * member of the org the path names gets the one 404 body.
+   */
+  answer<T>(of: FirstRead<T>): T {
+    const first = this.first;
+    if (first?.of !== of) {
+      throw new Error(
+        'the first read was not made with the scope: mark the route @ReadsModels({ firstRead })',
+      );
+    }
+    if ('refusal' in first) throw first.refusal;
+    if (!this.membership) throw new ProblemError(notFoundProblem());
+    // The result is of the read `of` made (the identity above), whose type is T.
+    return first.result as T;
+  }
 
   /** Platform reads for the caller (their profile, tokens, the orgs they belong to): no tenant set. */
   async asUser<T>(read: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -181,6 +246,8 @@ export class ReadScopes {
         ? target.chatId.toLowerCase()
         : null;
     const answersChat = target.answer === 'chat';
+    const firstRead = target.firstRead;
+    const read = org !== null && firstRead && 'read' in firstRead ? firstRead.read : null;
     const { transaction, first } = await ReadTransaction.begin(
       this.readSide.appPool,
       caller.kind === 'user' ? { userId: caller.userId } : {},
@@ -193,10 +260,12 @@ export class ReadScopes {
           org === null ? null : enterOrg(client, org),
           chatId === null ? null : getCallerChatAccess(client, chatId),
           chatId === null || !answersChat ? null : getTenantChat(client, chatId),
+          read === null ? null : read(client),
         ]),
-      { endWithFirst: answersChat },
+      // A first read is all the route reads: without an org to read in, the answer is a 404 or its 400.
+      { endWithFirst: answersChat || firstRead !== undefined },
     );
-    const [confirmed, lookup, membership, access, chat] = first;
+    const [confirmed, lookup, membership, access, chat, result] = first;
     if (!confirmed) {
       await transaction.end();
       return { scope: null, lookup, unconfirmed: true };
@@ -216,6 +285,7 @@ export class ReadScopes {
       membership,
       access,
       answersChat ? chat : undefined,
+      firstRead && ('refusal' in firstRead ? firstRead : { of: firstRead.of, result }),
     );
     return { scope, lookup };
   }
