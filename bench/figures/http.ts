@@ -3,6 +3,7 @@ import { type BenchEnvironment } from '../support/environment.js';
 import { cpuPerRequest, type CpuPerRequest, readCpuCounters } from '../support/cpu-accounting.js';
 import { runLoadChild } from '../support/load-child.js';
 import { withEventLoopDelay } from '../support/measure.js';
+import { withProjectionLag } from '../support/projection-lag.js';
 import { waitForProjections } from '../support/projections.js';
 import { figure, type Figure } from './figure.js';
 
@@ -121,7 +122,9 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
   const [result, eventLoop] = await withEventLoopDelay(() => run(rate));
   // The backlog the first series left must not count against the second.
   await waitForProjections(bench.env);
-  const [sustained, sustainedEventLoop] = await withEventLoopDelay(() => run(SUSTAINED_RATE));
+  const [[sustained, projectionLag], sustainedEventLoop] = await withEventLoopDelay(() =>
+    withProjectionLag(bench.env, () => run(SUSTAINED_RATE)),
+  );
   return figure({
     id: 'B6',
     name: `freshness: command acknowledged → visible to queries, at ${rate} commands/s offered (p99)`,
@@ -144,6 +147,7 @@ export async function freshness(bench: HttpBench): Promise<Figure> {
         p99Ms: sustained.p99Ms,
         maxMs: sustained.maxMs,
         eventLoop: sustainedEventLoop,
+        projectionLag,
       },
     },
   });
