@@ -26,8 +26,11 @@ export interface RunnerSession {
  * (lazy-batch-transaction.ts): a batch that writes nothing moves its
  * checkpoint in one statement of its own, with no lock to take, since that
  * statement's generation guard refuses a switched-in build as the lock's
- * check would. On failure, whatever was begun is rolled back (a batch that
- * began nothing has nothing to roll back) and the error is rethrown.
+ * check would. A batch that wrote sends its checkpoint's move and the
+ * COMMIT together, one round trip: a move that finds the checkpoint
+ * elsewhere fails, which aborts the transaction, and the COMMIT then rolls
+ * it back (checkpoint.ts `moveCheckpoint`). On any other failure, whatever
+ * was begun and not yet ended is rolled back, and the error is rethrown.
  *
  * Answers whether the projection wrote (`AppliedBatch.wrote`).
  */
@@ -40,10 +43,11 @@ export async function commitBatch(
   const name = session.projection.name;
   const last = events.at(-1)!;
   const transaction = new LazyBatchTransaction(client, (raw) => holdSwitchLock(raw, session));
+  let ending = false;
   try {
     await applyEvents(transaction.client, session.projection, events, session.upcast);
     await transaction.opened();
-    const moved = await moveCheckpoint(client, {
+    const move = moveCheckpoint(client, {
       name,
       generation: session.generation,
       from: session.committed,
@@ -52,12 +56,14 @@ export async function commitBatch(
       eventsApplied: events.length,
       lastEventRecordedAt: last.recordedAt,
     });
+    ending = transaction.begun;
+    // Not awaiting the move: on the pipelining session both leave in one round trip.
+    const [moved] = await Promise.all([move, ending ? client.query('COMMIT') : undefined]);
     if (!moved) throw new CheckpointMovedElsewhere(name, session.committed);
-    if (transaction.begun) await client.query('COMMIT');
     return transaction.begun;
   } catch (error) {
     // A lost connection fails the ROLLBACK too: that error ends the session, as it should.
-    if (transaction.begun) await client.query('ROLLBACK');
+    if (transaction.begun && !ending) await client.query('ROLLBACK');
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { type Position } from '../event-store/index.js';
 
 /**
@@ -104,25 +104,24 @@ export interface CheckpointMove {
 }
 
 /**
+ * What `projection.move_checkpoint` raises when the checkpoint is not where
+ * the caller believes it is (libs/persistence migration
+ * 1732900000000-move-checkpoint.ts, which writes it out).
+ */
+export const CHECKPOINT_MOVED_ELSEWHERE_SQLSTATE = 'TP001';
+
+/**
  * Moves the checkpoint past a batch, inside the caller's transaction (the
  * one that wrote the batch's rows), and notifies at commit; alone, as its
- * own transaction, for a batch that wrote nothing. Returns false,
- * changing nothing, when the row is not at `from`, is failed, or is of
- * another generation (a rebuild switched in): someone else moved it, and the
- * caller must not commit.
+ * own transaction, for a batch that wrote nothing. Resolves false when the
+ * row is not at `from`, is failed, or is of another generation (a rebuild
+ * switched in): someone else moved it. The statement then fails, so the
+ * caller's transaction is aborted, and a COMMIT sent behind it (without
+ * waiting for this answer: batch-commit.ts) rolls the batch back.
  */
 export async function moveCheckpoint(client: Queryable, move: CheckpointMove): Promise<boolean> {
-  // The notification goes with the move, in one statement: one round trip, and a checkpoint
-  // that did not move notifies nobody.
-  const { rowCount } = await client.query(
-    `WITH moved AS (
-       UPDATE projection.checkpoints
-          SET position = $3, state = $4, events_applied = events_applied + $5,
-              last_event_recorded_at = $6, retries = 0, last_error = NULL, updated_at = now()
-        WHERE name = $1 AND position = $2 AND state <> 'failed' AND generation = $7
-       RETURNING name)
-     SELECT pg_notify($8, name) FROM moved`,
-    [
+  try {
+    await client.query('SELECT projection.move_checkpoint($1, $2, $3, $4, $5, $6, $7)', [
       move.name,
       move.from,
       move.to,
@@ -130,10 +129,12 @@ export async function moveCheckpoint(client: Queryable, move: CheckpointMove): P
       move.eventsApplied,
       move.lastEventRecordedAt,
       move.generation,
-      CHECKPOINT_CHANNEL,
-    ],
-  );
-  return rowCount === 1;
+    ]);
+    return true;
+  } catch (error) {
+    if (error instanceof pg.DatabaseError && error.code === CHECKPOINT_MOVED_ELSEWHERE_SQLSTATE) return false;
+    throw error;
+  }
 }
 
 /**

@@ -79,11 +79,15 @@ export const messagesProjection: Projection = {
         byOrg.set(message.data.orgId, rows);
       },
       async finish(client) {
-        for (const [orgId, rows] of byOrg) {
-          await setTenant(client, orgId);
-          await insertMessages(client, orgId, rows);
-        }
+        // Sent without waiting for each other: on the runner's pipelining session they leave in
+        // one round trip (with BEGIN, for a batch that opens its transaction here), and Postgres
+        // runs each insert under the tenant the statement before it set.
+        const statements = [...byOrg].flatMap(([orgId, rows]) => [
+          setTenant(client, orgId),
+          insertMessages(client, orgId, rows),
+        ]);
         byOrg.clear();
+        await Promise.all(statements);
       },
     };
   },

@@ -14,6 +14,7 @@ import {
   waitForCheckpoint,
 } from './support/runtime-world.js';
 import { ApplierConnection } from '../../libs/projection-runtime/applier-connection.js';
+import { installProjection } from '../../libs/projection-runtime/install.js';
 
 /**
  * A batch's transaction begins with its first statement, and a batch that
@@ -143,6 +144,42 @@ describe('commitBatch', () => {
         await client.end();
       }
     }
+  });
+});
+
+describe('commitBatch, a batch that wrote', () => {
+  it('sends its checkpoint move and COMMIT together; a move that finds the checkpoint elsewhere rolls the rows back', async () => {
+    const org = newOrg();
+    const projection = eventLogProjection({ name: 'moved_elsewhere' });
+    await installProjection(world.database.ownerPool, projection);
+    const first = await world.append(org, 2);
+    const second = await world.append(org, 1);
+    const { generation } = await world.checkpoint(projection.name);
+    const session = { projection, upcast: (e: { data: unknown }) => e.data, generation, committed: START };
+
+    // The checkpoint is where the session believes: rows and move commit together.
+    const { client, sent } = await recordingClient();
+    try {
+      await expect(commitBatch(client, session, first, 'live')).resolves.toBe(true);
+      expect(sent.slice(-2)).toEqual([expect.stringContaining('move_checkpoint'), 'COMMIT']);
+      expect((await world.checkpoint(projection.name)).position).toBe(first.at(-1)!.position);
+
+      // Now the session is behind (someone else moved it): the move fails, and the COMMIT sent
+      // behind it, without waiting for its answer, rolls the batch's rows back.
+      sent.length = 0;
+      await expect(commitBatch(client, session, second, 'live')).rejects.toBeInstanceOf(
+        CheckpointMovedElsewhere,
+      );
+      expect(sent.slice(-2)).toEqual([expect.stringContaining('move_checkpoint'), 'COMMIT']);
+      expect(sent).not.toContain('ROLLBACK');
+      expect(await inTransaction(client)).toBe(false);
+    } finally {
+      await client.end();
+    }
+    expect((await world.rows(projection)).map((row) => row.event_id)).toEqual(
+      first.map((event) => event.metadata.eventId),
+    );
+    expect((await world.checkpoint(projection.name)).position).toBe(first.at(-1)!.position);
   });
 });
 

@@ -5,6 +5,7 @@ import { ProjectionFailures1732510000000 } from './1732510000000-projection-fail
 import { ProjectionBuilds1732600000000 } from './1732600000000-projection-builds.js';
 import { ProjectionBuildTargets1732700000000 } from './1732700000000-projection-build-targets.js';
 import { BuildTenants1732800000000 } from './1732800000000-build-tenants.js';
+import { MoveCheckpoint1732900000000 } from './1732900000000-move-checkpoint.js';
 
 /** Every migration, oldest first. A new one is appended here; an applied one never changes. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   ProjectionBuilds1732600000000,
   ProjectionBuildTargets1732700000000,
   BuildTenants1732800000000,
+  MoveCheckpoint1732900000000,
 ];
