@@ -21,9 +21,9 @@ function runLoad<T>(env: BenchEnvironment, job: object): Promise<T> {
 
 /**
  * Runs `load` and says what one request cost in CPU, and whom: the service
- * (this process, every thread), its Postgres, and the rest of the machine
- * (mostly the load generator). On 2 shared cores, throughput follows the
- * sum, whatever the machine's other load.
+ * (this process, every thread), its Postgres, the load generator (the
+ * child's own count) and the rest of the machine. On 2 shared cores,
+ * throughput follows the sum, whatever the machine's other load.
  */
 async function withCpu<T extends { requests: number; cpuMicros: number }>(
   env: BenchEnvironment,

@@ -2,8 +2,9 @@ import { type MigrationInterface, type QueryRunner } from 'typeorm';
 
 /**
  * `projection.move_checkpoint`: moves a projection's checkpoint past a
- * batch and notifies its channel, and fails (SQLSTATE TP001, libs/projection-runtime
- * checkpoint.ts `CHECKPOINT_MOVED_ELSEWHERE_SQLSTATE`) when the checkpoint is not where the runner believes it is, is failed, or
+ * batch and notifies its channel, and fails (SQLSTATE TP001:
+ * libs/projection-runtime checkpoint.ts `CHECKPOINT_MOVED_ELSEWHERE_SQLSTATE`)
+ * when the checkpoint is not where the runner believes it is, is failed, or
  * is of another generation. Failing, rather than changing nothing, lets a
  * runner send the move and its COMMIT together (libs/projection-runtime
  * batch-commit.ts): a move that fails aborts the transaction, and the COMMIT
