@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { type Permission } from '../authz/policy.js';
 import { type ChatState } from '../domain/chat/chat.state.js';
 import { type GroupState } from '../domain/group/group.state.js';
@@ -33,6 +34,9 @@ import { emptyCut, type Fold, step, type StreamCut } from './stream-fold.js';
  * command took to append, far below this.
  */
 export const TIME_CUT_SLACK_MS = 5 * 60_000;
+
+/** How many chats user-access decides between two turns of the event loop. */
+const CHATS_PER_YIELD = 256;
 
 /** Every aggregate of one org, folded to one instant. */
 export interface OrgWorld {
@@ -147,17 +151,25 @@ export function chatWorldIn(world: OrgWorld, chatId: string): ChatWorldAt {
   return classify(chatWorld);
 }
 
+/** The chats the world holds (created, deleted or not), in creation order (their ChatCreated position). */
+function chatsByCreation(world: OrgWorld): Array<{ chatId: string; createdPosition: string }> {
+  const chats = [];
+  for (const [chatId, cut] of world.chats) {
+    if (cut.state.status !== 'absent') chats.push({ chatId, createdPosition: cut.state.createdBy.position });
+  }
+  return chats.sort((a, b) => (a.createdPosition < b.createdPosition ? -1 : 1));
+}
+
 /** Live chats in creation order (their ChatCreated position). */
 export function liveChats(
   world: OrgWorld,
 ): Array<{ chatId: string; createdPosition: string; at: ChatWorldAt & { status: 'live' } }> {
   const live = [];
-  for (const [chatId, cut] of world.chats) {
-    if (cut.state.status === 'absent') continue;
+  for (const { chatId, createdPosition } of chatsByCreation(world)) {
     const at = chatWorldIn(world, chatId);
-    if (at.status === 'live') live.push({ chatId, createdPosition: cut.state.createdBy.position, at });
+    if (at.status === 'live') live.push({ chatId, createdPosition, at });
   }
-  return live.sort((a, b) => (a.createdPosition < b.createdPosition ? -1 : 1));
+  return live;
 }
 
 /** Effective access of every (user, live chat) of the org: what `chat_access` should hold. */
@@ -197,8 +209,14 @@ export async function userAccessAt(
   const instant = await resolveInstant(source.eventStore, query.asOf);
   const world = await replayOrg(eventStore, upcasters, query.orgId, instant);
   const items: UserChatAccess[] = [];
-  for (const { chatId, createdPosition, at } of liveChats(world)) {
+  let decided = 0;
+  for (const { chatId, createdPosition } of chatsByCreation(world)) {
     if (query.after !== null && createdPosition <= query.after) continue;
+    // An org of tens of thousands of chats, most of them not the user's, is not decided in one
+    // go: other requests get the event loop between every few hundred.
+    if (++decided % CHATS_PER_YIELD === 0) await yieldToEventLoop();
+    const at = chatWorldIn(world, chatId);
+    if (at.status !== 'live') continue;
     const decision = decide(at.world, query.userId);
     if (!decision.permissions.includes('read')) continue;
     if (items.length === query.limit) return { items, next: items.at(-1)!.createdPosition };
