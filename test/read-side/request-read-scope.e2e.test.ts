@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import pg from 'pg';
 import { ReadTransaction } from '../../libs/persistence/index.js';
 import { getCallerChatAccess } from '../../projections/chat-access/index.js';
 import { enterOrg } from '../../projections/organizations/index.js';
@@ -211,8 +211,8 @@ describe('the request read scope', () => {
 
   it('sets no caller, hence no tenant, for a token the projection does not accept', async () => {
     const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-    const open = (hash: string, claimed: string) =>
-      ReadTransaction.begin(app.database.appPool, {}, (client) =>
+    const open = (hash: string, claimed: string, pool = app.database.appPool) =>
+      ReadTransaction.begin(pool, {}, (client) =>
         Promise.all([
           authenticateCaller(client, hash, claimed),
           enterOrg(client, orgId),
@@ -243,6 +243,28 @@ describe('the request read scope', () => {
         noAccess: null,
         chats: 0,
       });
+    }
+
+    // Not even on a connection whose session holds the org as its tenant and the owner as its
+    // caller (which nothing of ours sets): the scope is set anew in every read transaction.
+    const poisoned = new pg.Pool({ ...app.database.appPool.options, max: 1 });
+    try {
+      await poisoned.query(
+        `SELECT set_config('tenantry.org_id', $1, false), set_config('tenantry.user_id', $2, false)`,
+        [orgId, owner.id],
+      );
+      const held = await poisoned.query<{ n: string }>('SELECT count(*) AS n FROM read_model.chats');
+      expect(Number(held.rows[0]!.n)).toBeGreaterThan(0); // the session does hold them
+      const refused = await open(sha256(outsider.token), outsider.id, poisoned);
+      await refused.transaction.end();
+      const [, noMembership, noAccess, noChats] = refused.first;
+      expect({ noMembership, noAccess, chats: Number(noChats.rows[0]!.n) }).toEqual({
+        noMembership: null,
+        noAccess: null,
+        chats: 0,
+      });
+    } finally {
+      await poisoned.end();
     }
   });
 
