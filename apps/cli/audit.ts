@@ -13,7 +13,7 @@ import {
 } from '../../libs/audit/index.js';
 import { everyoneWithAccess } from '../../libs/audit/chat-world.js';
 import { isUuid } from '../../libs/domain/kernel/index.js';
-import { streams } from '../../libs/domain/streams.js';
+import { MESSAGES_STREAM_SUFFIX, streams } from '../../libs/domain/streams.js';
 import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type EventStore, type Position } from '../../libs/event-store/index.js';
 
@@ -88,9 +88,14 @@ export function progress(io: AuditIo, label: string, total: number) {
   };
 }
 
+/** The events a whole-org replay reads up to `upTo` (libs/audit replayOrg: messages left out), for its progress bar. */
 export async function orgEventCount(eventStore: EventStore, orgId: string, upTo: Position): Promise<number> {
   let count = 0;
-  for await (const event of eventStore.readAll({ streamPrefix: streams.tenantPrefix(orgId) })) {
+  const read = eventStore.readAll({
+    streamPrefix: streams.tenantPrefix(orgId),
+    excludeStreamSuffix: MESSAGES_STREAM_SUFFIX,
+  });
+  for await (const event of read) {
     if (event.position > upTo) break;
     count++;
   }

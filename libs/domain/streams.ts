@@ -5,6 +5,9 @@
  * other tenant's events. Ids are UUIDs of fixed length, so no org's prefix is
  * a prefix of another's.
  */
+/** How every chat's message stream ends, and no other stream: what an ACL replay leaves out. */
+export const MESSAGES_STREAM_SUFFIX = '/messages';
+
 export const streams = {
   user: (userId: string) => `user-${userId}`,
   /** Platform-wide reservation of an organization slug (appended with no_stream). */
@@ -32,5 +35,5 @@ export const streams = {
    * ACL and metadata, so posting never loads the message history: O(1) in
    * the chat's length (DESIGN.md §5).
    */
-  chatMessages: (orgId: string, chatId: string) => `org-${orgId}/chat-${chatId}/messages`,
+  chatMessages: (orgId: string, chatId: string) => `org-${orgId}/chat-${chatId}${MESSAGES_STREAM_SUFFIX}`,
 };

@@ -36,6 +36,12 @@ export interface ReadAllOptions {
   readonly after?: Position;
   /** Only streams whose name starts with this prefix (one tenant's history). */
   readonly streamPrefix?: string;
+  /**
+   * Leaves out the streams whose name ends with this (`/messages`: a
+   * tenant's ACL history without its chats' messages, which are most of its
+   * events and change nobody's access). A literal, not a pattern.
+   */
+  readonly excludeStreamSuffix?: string;
   readonly maxCount?: number;
 }
 

@@ -1,10 +1,14 @@
+import { atPosition, replayOrg } from '../../libs/audit/index.js';
+import { streams } from '../../libs/domain/streams.js';
+import { upcasters } from '../../libs/domain/upcasting/upcaster-registry.js';
 import { type ApiAnswer, type E2eApp, startE2eApp } from '../e2e/support/e2e-app.js';
 
 /**
  * GET …/audit/user-access over more chats than it decides between two turns
  * of the event loop (libs/audit/org-replay.ts CHATS_PER_YIELD, 256): every
  * page is right on both sides of a yield, and the pages together are the
- * chats the user can read, in creation order.
+ * chats the user can read, in creation order. And the whole-org replay
+ * behind it leaves the chats' messages out of its read.
  */
 describe('GET /v1/orgs/{org}/audit/user-access in an org of many chats', () => {
   const CHATS = 300;
@@ -58,6 +62,32 @@ describe('GET /v1/orgs/{org}/audit/user-access in an org of many chats', () => {
     } while (cursor !== null);
     return { chats, pages };
   }
+
+  it('replays the org without reading a single message', async () => {
+    for (let i = 0; i < 20; i++) {
+      const posted = await app.request('POST', `/v1/orgs/${orgId}/chats/${chatIds[0]}/messages`, {
+        token: owner.token,
+        body: { body: `m${i}` },
+      });
+      expect(posted.status).toBe(201);
+    }
+    const orgEvents = (await app.allEvents()).filter((e) =>
+      e.streamName.startsWith(streams.tenantPrefix(orgId)),
+    );
+    const messages = orgEvents.filter((e) => e.streamName.endsWith('/messages'));
+    expect(messages).toHaveLength(20);
+    const read: string[] = [];
+    const world = await replayOrg(
+      app.eventStore,
+      upcasters,
+      orgId,
+      atPosition(orgEvents.at(-1)!.position),
+      (e) => read.push(e.streamName),
+    );
+    expect(read).toHaveLength(orgEvents.length - messages.length);
+    expect(read.filter((name) => name.endsWith('/messages'))).toEqual([]);
+    expect(world.chats.size).toBe(CHATS);
+  });
 
   it("pages through a member's few chats among many, and an owner's every chat", async () => {
     const bobs = chatIds.filter((_, i) => i % 7 === 0);

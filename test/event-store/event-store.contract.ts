@@ -263,6 +263,33 @@ export function describeEventStoreContract(adapterName: string, open: () => Prom
         expect(await store.countEvents({ upTo, streamPrefix: `${prefix}x_` })).toBe(1);
       });
 
+      it('leaves out the streams that end with excludeStreamSuffix, a literal', async () => {
+        const head = await store.headPosition();
+        await store.append(stream('chat-1'), newEvents(2), NO_STREAM);
+        await store.append(stream('chat-1/messages'), newEvents(3), NO_STREAM);
+        await store.append(stream('chat-1/messages_'), newEvents(1), NO_STREAM);
+        await store.append(stream('chat-2/xmessages'), newEvents(1), NO_STREAM);
+        await store.append(stream('chat-1'), newEvents(1), 1);
+        await readAllSettled({ after: head, streamPrefix: prefix }, 8);
+        const options = { after: head, streamPrefix: prefix, excludeStreamSuffix: '/messages' };
+        expect((await collect(store.readAll(options))).map((e) => `${e.streamName}@${e.revision}`)).toEqual([
+          `${stream('chat-1')}@0`,
+          `${stream('chat-1')}@1`,
+          `${stream('chat-1/messages_')}@0`,
+          `${stream('chat-2/xmessages')}@0`,
+          `${stream('chat-1')}@2`,
+        ]);
+        // `_` and `%` are no wildcards here either; maxCount counts what is handed out.
+        const twoOf = { ...options, excludeStreamSuffix: '/messages_', maxCount: 2 };
+        expect((await collect(store.readAll(twoOf))).map((e) => e.streamName)).toEqual([
+          stream('chat-1'),
+          stream('chat-1'),
+        ]);
+        expect((await collect(store.readAll({ ...options, excludeStreamSuffix: '%messages' }))).length).toBe(
+          8,
+        );
+      });
+
       it('does not match a prefix as a pattern', async () => {
         const head = await store.headPosition();
         await store.append(`${prefix}x_y`, newEvents(1), NO_STREAM);

@@ -127,7 +127,10 @@ export class PostgresEventStore implements EventStore, PageReader {
     let after = options.after ?? START;
     while (remaining > 0) {
       const limit = Math.min(this.batchSize, remaining);
-      const { events } = await this.readPage(after, limit, options.streamPrefix);
+      const { events } =
+        options.excludeStreamSuffix === undefined
+          ? await this.readPage(after, limit, options.streamPrefix)
+          : await this.readPageFromDatabase(after, limit, options.streamPrefix, options.excludeStreamSuffix);
       for (const event of events) yield event;
       if (events.length < limit) return;
       remaining -= events.length;
@@ -150,13 +153,18 @@ export class PostgresEventStore implements EventStore, PageReader {
     after: Position,
     limit: number,
     streamPrefix?: string,
+    excludeStreamSuffix?: string,
   ): Promise<LogPage> {
     const { high, low } = decodePosition(after);
     const params: unknown[] = [high.toString(), low.toString(), limit];
-    let prefixFilter = '';
+    let streamFilter = '';
     if (streamPrefix !== undefined) {
       params.push(`${escapeLike(streamPrefix)}%`);
-      prefixFilter = `AND stream_name LIKE $${params.length}`;
+      streamFilter = `AND stream_name LIKE $${params.length}`;
+    }
+    if (excludeStreamSuffix !== undefined) {
+      params.push(`%${escapeLike(excludeStreamSuffix)}`);
+      streamFilter += ` AND stream_name NOT LIKE $${params.length}`;
     }
     // One statement, so the page and the blocked check share one snapshot.
     // Blocked: the newest finished event after `after` (a backwards index probe,
@@ -164,11 +172,11 @@ export class PostgresEventStore implements EventStore, PageReader {
     const { rows } = await this.pool.query<EventRow & { blocked: boolean }>(
       `WITH page AS (
          SELECT ${EVENT_COLUMNS} FROM eventstore.events
-          WHERE (transaction_id, seq) > ($1::xid8, $2::bigint) AND ${SAFE} ${prefixFilter}
+          WHERE (transaction_id, seq) > ($1::xid8, $2::bigint) AND ${SAFE} ${streamFilter}
           ORDER BY transaction_id, seq LIMIT $3
        ), newest AS (
          SELECT transaction_id FROM eventstore.events
-          WHERE (transaction_id, seq) > ($1::xid8, $2::bigint) ${prefixFilter}
+          WHERE (transaction_id, seq) > ($1::xid8, $2::bigint) ${streamFilter}
           ORDER BY transaction_id DESC, seq DESC LIMIT 1
        ), state AS (
          SELECT coalesce(bool_or(newest.transaction_id >= ${SNAPSHOT_XMIN}), false) AS blocked FROM newest
