@@ -229,13 +229,8 @@ describe('the request read scope', () => {
     expect(access?.permissions).toContain('read');
     expect(Number(chats.rows[0]!.n)).toBeGreaterThan(0);
 
-    // The owner's real token, claimed for someone else; an unknown token; a non-member's token.
-    for (const [hash, claimed] of [
-      [sha256(owner.token), outsider.id],
-      [sha256('nobody'), owner.id],
-      [sha256(outsider.token), outsider.id],
-    ] as const) {
-      const refused = await open(hash, claimed);
+    /** A scope opened for a token that does not get in sees no membership, no access and no chat. */
+    const expectNothingSeen = async (refused: Awaited<ReturnType<typeof open>>) => {
       await refused.transaction.end();
       const [, noMembership, noAccess, noChats] = refused.first;
       expect({ noMembership, noAccess, chats: Number(noChats.rows[0]!.n) }).toEqual({
@@ -243,6 +238,15 @@ describe('the request read scope', () => {
         noAccess: null,
         chats: 0,
       });
+    };
+
+    // The owner's real token, claimed for someone else; an unknown token; a non-member's token.
+    for (const [hash, claimed] of [
+      [sha256(owner.token), outsider.id],
+      [sha256('nobody'), owner.id],
+      [sha256(outsider.token), outsider.id],
+    ] as const) {
+      await expectNothingSeen(await open(hash, claimed));
     }
 
     // Not even on a connection whose session holds the org as its tenant and the owner as its
@@ -255,14 +259,7 @@ describe('the request read scope', () => {
       );
       const held = await poisoned.query<{ n: string }>('SELECT count(*) AS n FROM read_model.chats');
       expect(Number(held.rows[0]!.n)).toBeGreaterThan(0); // the session does hold them
-      const refused = await open(sha256(outsider.token), outsider.id, poisoned);
-      await refused.transaction.end();
-      const [, noMembership, noAccess, noChats] = refused.first;
-      expect({ noMembership, noAccess, chats: Number(noChats.rows[0]!.n) }).toEqual({
-        noMembership: null,
-        noAccess: null,
-        chats: 0,
-      });
+      await expectNothingSeen(await open(sha256(outsider.token), outsider.id, poisoned));
     } finally {
       await poisoned.end();
     }
